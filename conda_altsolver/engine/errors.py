@@ -1,0 +1,48 @@
+"""The engine's exceptions: every failure the engine reports, as plain data.
+
+The adapter turns these into conda exceptions (``conda_altsolver/errors.py``); nothing here
+knows conda.
+"""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class InvalidVersion(EngineError, ValueError):
+    """A version string that conda's ``VersionOrder`` rejects."""
+
+
+class InvalidSpec(EngineError, ValueError):
+    """A version spec or match spec that conda rejects."""
+
+
+class PackagesNotFound(EngineError):
+    """A required spec has no candidate in any repo.
+
+    ``specs``: the spec strings with no candidate; ``chains``: tuples of spec strings from a
+    request down to the missing spec.
+    """
+
+    def __init__(self, specs, chains=()):
+        self.specs = tuple(specs)
+        self.chains = tuple(tuple(c) for c in chains)
+        super().__init__("no candidates for: " + ", ".join(self.specs))
+
+
+class Unsatisfiable(EngineError):
+    """No solution exists.
+
+    ``core``: the input specs involved; ``chains``: tuples of spec strings in the form of
+    conda's ``UnsatisfiableError``; ``explanation``: text for a person; ``tree``: the
+    derivation tree behind the explanation (``None`` when not built).
+    """
+
+    def __init__(self, core=(), chains=(), explanation="", tree=None):
+        self.core = tuple(core)
+        self.chains = tuple(tuple(c) for c in chains)
+        self.explanation = explanation
+        self.tree = tree
+        super().__init__(explanation or "the request is unsatisfiable")
