@@ -32,8 +32,17 @@ def native_subdir() -> str:
     return f"{system}-{arch or '64'}"
 
 
+def user_cache_dir() -> str:
+    """Where parsed-repodata caches go: never beside the channel, which may be shared or
+    read-only, but in the user's cache directory."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "conda-altsolver")
+
+
 def channel_repos(channels: list[str], subdir: str) -> tuple[list, list[str]]:
     """One lazy repo per existing ``channel/subdir`` and ``channel/noarch`` repodata file."""
+    cache_dir = user_cache_dir()
+    os.makedirs(cache_dir, exist_ok=True)
     repos, names = [], []
     for channel in channels:
         root = Path(channel)
@@ -43,7 +52,7 @@ def channel_repos(channels: list[str], subdir: str) -> tuple[list, list[str]]:
         for sub in (subdir, "noarch"):
             path = root / sub / "repodata.json"
             if path.is_file():
-                repos.append(load_repodata(path, name))
+                repos.append(load_repodata(path, name, cache_dir=cache_dir))
                 found = True
         if not found:
             raise EngineError(f"channel {channel}: no {subdir}/ or noarch/ repodata.json")

@@ -4,5 +4,33 @@ Standard library only; it never imports conda. Its contract is ``docs/dev/engine
 """
 
 from .errors import EngineError, InvalidSpec, InvalidVersion, PackagesNotFound, Unsatisfiable
+from .policy import Policy
+from .repo import Repo
+from .repodata import RepodataError, load_repodata
+from .request import SpecRequest
+from .solve import conflicting_specs, solve
+from .spec import MatchSpec, merge_specs, parse_spec
+from .version import Version, VersionSpec, parse_version, parse_version_spec, version_key
 
-__all__ = ["EngineError", "InvalidSpec", "InvalidVersion", "PackagesNotFound", "Unsatisfiable"]
+__all__ = [
+    "EngineError",
+    "MatchSpec",
+    "Version",
+    "VersionSpec",
+    "InvalidSpec",
+    "InvalidVersion",
+    "PackagesNotFound",
+    "Policy",
+    "Repo",
+    "RepodataError",
+    "SpecRequest",
+    "Unsatisfiable",
+    "conflicting_specs",
+    "load_repodata",
+    "merge_specs",
+    "parse_spec",
+    "parse_version",
+    "parse_version_spec",
+    "solve",
+    "version_key",
+]

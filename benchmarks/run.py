@@ -1,0 +1,182 @@
+"""Run every benchmark case with every available solver, each in fresh processes.
+
+    python benchmarks/run.py                      # all cases, all solvers, best of 3
+    python benchmarks/run.py --cases index4,sudoku --solvers altsolver,rattler --repeat 5
+
+Each (solver, case, repeat) is one child process (``--child``), so no solver profits from
+another's imports or caches. altsolver runs four ways per case: ``cold-load`` and
+``warm-load`` (loading only: parsed cache removed before each run, or left by the cold
+runs), then ``cold`` and ``warm`` with the engine's solve. The peers have no cache of ours,
+so one set of runs serves every row. See README.md for the columns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+from cases import Case, all_cases  # noqa: E402
+
+SOLVERS = ("altsolver", "json-floor", "json-nogc", "rattler", "classic", "libmamba")
+PEERS = ("rattler", "classic", "libmamba")
+
+
+def main(argv=None) -> int:
+    args = _parse(argv)
+    if args.child:
+        return _child(args)
+    work_dir = args.work_dir or tempfile.mkdtemp(prefix="altsolver-bench-")
+    cases, skipped = all_cases(work_dir)
+    if args.cases:
+        wanted = set(args.cases.split(","))
+        cases = [c for c in cases if c.name in wanted]
+    solvers = args.solvers.split(",") if args.solvers else list(SOLVERS)
+    for line in skipped:
+        print(f"skip case {line}")
+    rows = []
+    for case in cases:
+        case_rows = _run_case(case, solvers, args, Path(work_dir) / "cache" / case.name)
+        _print_rows(case_rows)
+        rows.extend(case_rows)
+    print()
+    _print_table(rows)
+    _print_ratios(rows)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+    if not args.work_dir:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    return 0
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", help="comma-separated case names (default: all)")
+    parser.add_argument("--solvers", help=f"comma-separated, from {', '.join(SOLVERS)}")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per cell; best is kept")
+    parser.add_argument("--timeout", type=float, default=60, help="seconds per child run")
+    parser.add_argument("--load-only", action="store_true",
+                        help="altsolver: only the load-only rows, no solve")
+    parser.add_argument("--work-dir", help="keep converted channels and caches here")
+    parser.add_argument("--json", help="also write the rows to this file")
+    parser.add_argument("--child", nargs=3, metavar=("SOLVER", "CASE", "OPTIONS"),
+                        help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def _child(args) -> int:
+    from solvers import measure
+
+    solver, case_json, options_json = args.child
+    result = measure(solver, Case.from_json(case_json), json.loads(options_json))
+    print(json.dumps(result), flush=True)
+    # Skip interpreter finalisation: py-rattler 0.28's threads sometimes crash it, after
+    # the measurement is already printed.
+    os._exit(0)
+
+
+def _run_case(case: Case, solvers, args, cache_dir: Path) -> list[dict]:
+    rows = []
+    for solver in solvers:
+        if solver == "altsolver":
+            names = _spawn(case, "closure", {}, args.timeout).get("names")
+            load_only = {"cache_dir": str(cache_dir), "load_only": True, "names": names}
+            rows.append(_best(case, solver, "cold-load", load_only, args, clear=cache_dir))
+            rows.append(_best(case, solver, "warm-load", load_only, args))
+            if not args.load_only:
+                options = {"cache_dir": str(cache_dir), "load_only": False}
+                rows.append(_best(case, solver, "cold", options, args, clear=cache_dir))
+                rows.append(_best(case, solver, "warm", options, args))
+        else:
+            rows.append(_best(case, solver, "-", {}, args))
+    return rows
+
+
+def _best(case: Case, solver: str, mode: str, options, args, clear: Path | None = None):
+    """The fastest of ``--repeat`` runs; a skip, error or timeout ends the repeats."""
+    best = None
+    for _ in range(max(1, args.repeat)):
+        if clear is not None:
+            shutil.rmtree(clear, ignore_errors=True)
+        result = _spawn(case, solver, options, args.timeout)
+        if result.get("wall") is None:
+            best = result
+            break
+        if best is None or result["wall"] < best["wall"]:
+            best = result
+        if result["wall"] > 10:  # slow enough that one run says it all
+            break
+    return {"case": case.name, "solver": solver, "mode": mode, "note": case.note, **best}
+
+
+def _spawn(case: Case, solver: str, options: dict, timeout: float) -> dict:
+    command = [sys.executable, str(HERE / "run.py"), "--child", solver, case.to_json(),
+               json.dumps(options)]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return {"status": "timeout", "detail": f"over {timeout:g} s"}
+    lines = done.stdout.strip().splitlines()
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, ValueError):
+        tail = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+        return {"status": "error", "detail": tail[:160]}
+
+
+def _print_rows(rows):
+    for row in rows:
+        wall = f"{row['wall'] * 1000:9.1f}" if row.get("wall") is not None else "        -"
+        cpu = f"{row['cpu'] * 1000:9.1f}" if row.get("cpu") is not None else "        -"
+        peak = f"{row['peak_rss'] / 2**20:7.1f}" if row.get("peak_rss") else "      -"
+        growth = f"{row['rss_growth'] / 2**20:7.1f}" if row.get("peak_rss") else "      -"
+        count = row.get("count", "")
+        print(f"{row['case']:<20} {row['solver']:<10} {row['mode']:<9} {row['status']:<7} "
+              f"{count!s:>5} {wall} ms {cpu} ms {peak} MB {growth} MB  "
+              f"{row.get('detail', '')[:60]}")
+
+
+def _print_table(rows):
+    print(f"{'case':<20} {'solver':<10} {'mode':<9} {'status':<7} {'n':>5} "
+          f"{'wall':>12} {'cpu':>12} {'peak RSS':>10} {'growth':>10}  detail")
+    _print_rows(rows)
+
+
+def _print_ratios(rows):
+    """altsolver over each peer (wall time): see README.md for what each column tests."""
+    by_key = {(r["case"], r["solver"], r["mode"]): r for r in rows}
+    columns = [("cold-load", "json-floor"), ("cold-load", "json-nogc"), ("warm-load", "rattler")]
+    columns += [("warm", peer) for peer in PEERS] + [("cold", "rattler")]
+    print()
+    print(f"{'case':<20} " + " ".join(f"{a + '/' + b:>17}" for a, b in columns))
+    for case in dict.fromkeys(r["case"] for r in rows):
+        cells = [_ratio(by_key.get((case, "altsolver", mode)), by_key.get((case, peer, "-")))
+                 for mode, peer in columns]
+        print(f"{case:<20} " + " ".join(f"{cell:>17}" for cell in cells))
+    print(f"\n{'case':<20} {'cpu cold-load/json-floor':>26} {'cpu cold-load/json-nogc':>26}")
+    for case in dict.fromkeys(r["case"] for r in rows):
+        cells = [_ratio(by_key.get((case, "altsolver", "cold-load")),
+                        by_key.get((case, floor, "-")), "cpu")
+                 for floor in ("json-floor", "json-nogc")]
+        print(f"{case:<20} " + " ".join(f"{cell:>26}" for cell in cells))
+
+
+def _ratio(ours, theirs, key="wall") -> str:
+    if not ours or not theirs or ours.get(key) is None:
+        return "-"
+    if theirs.get(key) is None:
+        return f"peer {theirs['status']}"
+    return f"{ours[key] / theirs[key]:.2f}x"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,361 @@
+"""repodata.json -> a lazy ``Repo``: records are built per package name, on first request.
+
+``load_repodata(path, channel)`` answers from the parsed cache (``cache.py``) when it is
+current, reading only the blocks of the names a solve reaches; otherwise it parses the JSON
+once, groups records by name, writes the cache and answers from it (or from memory when no
+cache can be written).
+
+Records follow conda's enrichment (``conda.core.subdir_data.SubdirData._process_raw_repodata``):
+
+- ``packages.conda`` first, then ``packages``; a ``.tar.bz2`` whose ``.conda`` twin (same
+  stem) exists is dropped, unless ``use_only_tar_bz2``, which drops every ``.conda`` instead;
+  a ``.conda`` record with a twin gets ``legacy_bz2_md5`` and ``legacy_bz2_size``;
+- records with ``record_version`` above 1 are ignored;
+- ``arch`` and ``platform`` come from ``info`` (``None`` when it has none); ``subdir`` from
+  ``info``, else the ``subdir`` argument, else the record, else the directory's name;
+- ``fn`` is the key, ``channel`` the canonical channel name given, ``url`` the base URL (repodata
+  v2 ``info.base_url`` if set, relative ones resolved against the subdir URL) joined with
+  ``fn``; with ``add_pip`` python 2/3 records depend on ``pip`` too (conda's
+  ``add_pip_as_python_dependency``, which the adapter passes from conda's context).
+
+Within a name, records keep file order, ``.conda`` ones first, so answers never depend on
+hashing. The cache holds records as they are in the file: channel, URL and flags are applied
+at materialisation, so one cache serves every caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+from pathlib import Path
+from urllib.parse import urljoin
+
+from . import cache as _cache
+from .errors import EngineError
+from .repo import Repo
+
+MAX_REPODATA_VERSION = 2
+# Above this JSON size (bytes) a cold load answers from the cache it wrote, not from memory.
+REOPEN_ABOVE = 8 << 20
+
+
+class RepodataError(EngineError):
+    """A repodata.json that cannot be read or does not have repodata's shape."""
+
+    def __init__(self, path, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"invalid repodata {self.path}: {reason}")
+
+
+class RepodataRepo(Repo):
+    """A ``Repo`` over one repodata.json.
+
+    ``path``: the source file; ``cache_status``: ``"hit"`` (answered from the cache),
+    ``"written"`` (parsed, cache written), ``"unwritable"`` (parsed, no cache written: the
+    directory refused, or the file changed while it was read) or ``"off"`` (parsed,
+    caching not asked for). A cache block that fails its checksum mid-solve turns a
+    ``"hit"`` into one of the others.
+    """
+
+    __slots__ = ("path", "_source")
+
+    @property
+    def cache_status(self) -> str:
+        return self._source.status
+
+    def loaded_names(self) -> frozenset[str]:
+        """The names whose records have been materialised so far."""
+        return frozenset(self._by_name)
+
+
+def load_repodata(
+    path,
+    channel: str,
+    *,
+    base_url: str | None = None,
+    subdir: str | None = None,
+    use_only_tar_bz2: bool = False,
+    add_pip: bool = False,
+    cache: bool = True,
+    cache_dir: str | None = None,
+    etag: str | None = None,
+) -> RepodataRepo:
+    """Read ``path`` (a repodata.json) into a lazy repo of records of ``channel``.
+
+    ``base_url``: the URL of the subdir the file came from (default: the file's directory as
+    a ``file://`` URL). ``cache_dir``: where the parsed cache lives (default: beside
+    ``path``). ``etag``: any string that changes when the content does (an HTTP etag, a
+    hash), added to the file's size and mtime in the cache key. Raises ``RepodataError``.
+    """
+    path = os.path.abspath(os.fspath(path))
+    source = _BlockSource(path, cache, cache_dir, etag)
+    materialise = _Materialiser(
+        path, channel, source.info, base_url, subdir, use_only_tar_bz2, add_pip
+    )
+
+    def load(name: str) -> list[dict]:
+        block = source.block(name)
+        return materialise(block) if block is not None else []
+
+    repo = RepodataRepo(load=load, names=source.names())
+    repo.path = path
+    repo._source = source
+    return repo
+
+
+class _BlockSource:
+    """Where the per-name blocks come from: a validated cache, or the parsed JSON.
+
+    A block that fails its checksum while a solve runs makes the source fall back to
+    parsing the JSON (and rewriting the cache): a bad cache costs time, never answers.
+    """
+
+    def __init__(self, path: str, use_cache: bool, cache_dir: str | None, etag: str | None):
+        self.path = path
+        self.groups: dict | None = None
+        self.reader: _cache.CacheReader | None = None
+        self.cache_path = _cache.cache_path_for(path, cache_dir) if use_cache else None
+        try:
+            self.key = _cache.source_key(path, etag)
+        except OSError as exc:
+            raise RepodataError(path, f"cannot read it ({exc.strerror or exc})") from exc
+        if self.cache_path is not None:
+            self.reader = _cache.open_cache(self.cache_path, self.key)
+        if self.reader is not None:
+            self.info = self.reader.info
+            self.status = "hit"
+        else:
+            self._parse()
+
+    def _parse(self, reopen: bool = True) -> None:
+        """Parse the JSON and write the cache. For a large file, answer from the cache just
+        written and drop the parsed records: that heap then never meets the cyclic GC (its
+        passes over millions of objects cost more than freeing them) nor outlives the load.
+        A small file's records stay in memory: cheaper than decoding most of them again.
+        ``reopen=False`` (after a bad block) keeps answering from the parsed records."""
+        with _gc_paused():
+            self.info, self.groups = parse_repodata(self.path)
+            self.reader = None
+            if self.cache_path is None:
+                self.status = "off"
+                return
+            written = self._unchanged() and _cache.write_cache(
+                self.cache_path, self.key, self.info, self.groups
+            )
+            self.status = "written" if written else "unwritable"
+            if written and reopen and self.key[1] >= REOPEN_ABOVE:
+                self.reader = _cache.open_cache(self.cache_path, self.key)
+            if self.reader is not None:
+                self.groups = None
+
+    def _unchanged(self) -> bool:
+        """Whether the file still has the identity it had before we read it: a file
+        rewritten in place while we parsed must not have its old key on new content."""
+        try:
+            return _cache.source_key(self.path, self.key[3]) == self.key
+        except OSError:
+            return False
+
+    def names(self):
+        return self.groups.keys() if self.reader is None else self.reader.index.keys()
+
+    def block(self, name: str):
+        if self.reader is not None:
+            if name not in self.reader.index:
+                return None
+            try:
+                return self.reader.block(name)
+            except _cache.CacheInvalid:
+                self._parse(reopen=False)
+        return self.groups.get(name)
+
+
+def parse_repodata(path: str) -> tuple[dict, dict]:
+    """Parse a repodata.json into (info, {name: (conda_entries, tar_entries)}).
+
+    ``conda_entries``: ``(fn, record)`` pairs; ``tar_entries``: ``(fn, record, has_twin)``.
+    Records above ``record_version`` 1 are already dropped; nothing else is applied.
+    The loops run once per record of the whole channel on a cold start: keep them plain.
+    """
+    with _gc_paused():
+        return _parse(path)
+
+
+def _parse(path: str) -> tuple[dict, dict]:
+    data = _read_json(path)
+    info = _read_info(data, path)
+    packages = _section(data, "packages", path)
+    conda_packages = _section(data, "packages.conda", path)
+    groups: dict[str, tuple[list, list]] = {}
+    for fn, record in conda_packages.items():
+        name = _record_name(record, fn, path)
+        if name is None:
+            continue
+        twin = packages.get(fn[:-6] + ".tar.bz2")
+        if twin is not None:
+            record["legacy_bz2_md5"] = twin.get("md5")
+            record["legacy_bz2_size"] = twin.get("size")
+        entry = groups.get(name)
+        if entry is None:
+            entry = groups[name] = ([], [])
+        entry[0].append((fn, record))
+    for fn, record in packages.items():
+        name = _record_name(record, fn, path)
+        if name is None:
+            continue
+        # conda's twin test is on the key alone: "<stem>.conda" present means shadowed.
+        has_twin = bool(conda_packages) and fn[:-8] + ".conda" in conda_packages
+        entry = groups.get(name)
+        if entry is None:
+            entry = groups[name] = ([], [])
+        entry[1].append((fn, record, has_twin))
+    return info, groups
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Millions of new containers, none of them garbage: the cyclic collector would walk
+    them again and again (it doubles ``json.loads`` time on a large channel)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_json(path: str) -> dict:
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read()
+    except OSError as exc:
+        raise RepodataError(path, f"cannot read it ({exc.strerror or exc})") from exc
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise RepodataError(path, f"not valid JSON ({exc})") from exc
+    if type(data) is not dict:
+        raise RepodataError(path, f"top level is a {type(data).__name__}, not an object")
+    return data
+
+
+def _read_info(data: dict, path: str) -> dict:
+    """The few ``info`` fields records inherit, checked."""
+    info = data.get("info")
+    if info is None:
+        info = {}
+    elif type(info) is not dict:
+        raise RepodataError(path, "'info' is not an object")
+    version = data.get("repodata_version", 1)
+    if type(version) is not int:
+        raise RepodataError(path, "'repodata_version' is not an integer")
+    if version > MAX_REPODATA_VERSION:
+        raise RepodataError(path, f"repodata_version {version} is newer than this reader")
+    picked = {key: info.get(key) for key in ("subdir", "arch", "platform", "base_url")}
+    for key, value in picked.items():
+        if value is not None and type(value) is not str:
+            raise RepodataError(path, f"'info.{key}' is not a string")
+    return picked
+
+
+def _section(data: dict, key: str, path: str) -> dict:
+    section = data.get(key)
+    if section is None:
+        return {}
+    if type(section) is not dict:
+        raise RepodataError(path, f"{key!r} is not an object of records")
+    return section
+
+
+def _record_name(record, fn, path: str) -> str | None:
+    """The record's name, or None for a record conda ignores (``record_version`` > 1)."""
+    try:
+        name = record["name"]
+        record_version = record.get("record_version")
+    except (TypeError, KeyError, AttributeError):
+        raise RepodataError(path, f"record {fn!r} has no string 'name'") from None
+    if type(name) is not str or not name or type(record) is not dict:
+        raise RepodataError(path, f"record {fn!r} has no string 'name'")
+    if record_version:
+        if type(record_version) is not int:
+            raise RepodataError(path, f"record {fn!r} has a non-integer 'record_version'")
+        if record_version > 1:
+            return None
+    return name
+
+
+class _Materialiser:
+    """Turns one name's block into the engine's record dicts (conda's enrichment)."""
+
+    def __init__(self, path, channel, info, base_url, subdir, use_only_tar_bz2, add_pip):
+        self.path = path
+        self.use_only_tar_bz2 = use_only_tar_bz2
+        self.add_pip = add_pip
+        self.url_prefix = _base_url(path, info.get("base_url"), base_url).rstrip("/") + "/"
+        self.common = {"arch": info.get("arch"), "platform": info.get("platform"),
+                       "channel": channel}
+        # info's subdir (or the caller's) overrides every record's; else the record's own
+        self.subdir = info.get("subdir") or subdir
+        if self.subdir:
+            self.common["subdir"] = self.subdir
+        self.fallback_subdir = Path(path).parent.name
+
+    def __call__(self, block) -> list[dict]:
+        conda_entries, tar_entries = block
+        if self.use_only_tar_bz2:
+            entries = [(fn, record) for fn, record, _twin in tar_entries]
+        else:
+            entries = list(conda_entries)
+            entries.extend((fn, record) for fn, record, twin in tar_entries if not twin)
+        common, url_prefix, path = self.common, self.url_prefix, self.path
+        records = []
+        for fn, record in entries:  # hot: once per record a solve reaches
+            get = record.get
+            if (type(get("version")) is not str or type(get("build")) is not str
+                    or type(get("build_number", 0)) is not int
+                    or type(get("depends", _NO_LIST)) is not list
+                    or type(get("constrains", _NO_LIST)) is not list):
+                _reject(record, fn, path)
+            record.update(common)
+            record["fn"] = fn
+            record["url"] = url_prefix + fn
+            records.append(record)
+        if not self.subdir:
+            for record in records:
+                if not record.get("subdir"):
+                    record["subdir"] = self.fallback_subdir
+        if self.add_pip and records and records[0]["name"] == "python":
+            for record in records:
+                if record["version"].startswith(("2.", "3.")):
+                    record["depends"] = [*record.get("depends", ()), "pip"]
+        return records
+
+
+_NO_LIST: list = []  # the default that passes the type check for an absent list field
+
+
+def _reject(record: dict, fn: str, path: str):
+    """Raise for the first field of ``record`` without the type the engine relies on."""
+    for key, kind, default in (("version", str, None), ("build", str, None),
+                               ("build_number", int, 0), ("depends", list, _NO_LIST),
+                               ("constrains", list, _NO_LIST)):
+        if type(record.get(key, default)) is not kind:
+            what = {str: "a string", int: "an integer", list: "a list"}[kind]
+            raise RepodataError(path, f"record {fn!r}: {key!r} is not {what}")
+    raise AssertionError("_reject called on a valid record")
+
+
+def _base_url(path: str, info_base_url: str | None, subdir_url: str | None) -> str:
+    """Repodata v2 ``info.base_url`` wins (CEP 15); a relative one is resolved against the
+    subdir's URL, which defaults to the file's directory."""
+    if subdir_url is None:
+        subdir_url = Path(path).parent.as_uri()
+    if not info_base_url:
+        return subdir_url
+    if "://" in info_base_url:
+        return info_base_url
+    return urljoin(subdir_url.rstrip("/") + "/", info_base_url)

@@ -1,0 +1,231 @@
+"""repodata.json -> lazy repo: conda's enrichment rules, laziness and clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conda_altsolver.engine import repodata
+from conda_altsolver.engine.errors import EngineError
+from conda_altsolver.engine.repodata import RepodataError, load_repodata
+
+
+def record(name, version="1.0", build="0", **extra):
+    return {"name": name, "version": version, "build": build, "build_number": 0,
+            "depends": [], **extra}
+
+
+def write_repodata(directory: Path, packages=None, conda=None, subdir="linux-64", **top):
+    """A repodata.json in ``directory/subdir``; returns its path."""
+    path = directory / subdir / "repodata.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"packages": packages or {}, **top}
+    if conda is not None:
+        data["packages.conda"] = conda
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.fixture(params=["off", "cold", "cold-reopen", "warm"])
+def load(request, tmp_path, monkeypatch):
+    """``load_repodata`` four ways: no cache; a cache being written, answering from memory
+    (small files) or from the cache just written (large files); a cache hit."""
+    cache_dir = tmp_path / "cache"
+    if request.param == "cold-reopen":
+        monkeypatch.setattr(repodata, "REOPEN_ABOVE", 0)
+
+    def loader(path, channel="chan", **kwargs):
+        if request.param == "off":
+            return load_repodata(path, channel, cache=False, **kwargs)
+        if request.param == "warm":
+            load_repodata(path, channel, cache_dir=str(cache_dir))
+        repo = load_repodata(path, channel, cache_dir=str(cache_dir), **kwargs)
+        expected = {"cold": "written", "cold-reopen": "written", "warm": "hit"}[request.param]
+        assert repo.cache_status == expected
+        return repo
+
+    return loader
+
+
+def test_only_requested_names_are_materialised(tmp_path, load):
+    packages = {f"{n}-1.0-0.tar.bz2": record(n) for n in ("a", "b", "c")}
+    repo = load(write_repodata(tmp_path, packages))
+    assert repo.names() == {"a", "b", "c"}
+    assert repo.loaded_names() == frozenset()
+    assert [r["fn"] for r in repo.get("b")] == ["b-1.0-0.tar.bz2"]
+    assert repo.get("nope") == []
+    assert repo.loaded_names() == {"b", "nope"}
+
+
+def test_warm_load_reads_only_the_requested_blocks(tmp_path):
+    packages = {f"{n}-1.0-0.tar.bz2": record(n) for n in ("a", "b", "c")}
+    path = write_repodata(tmp_path, packages)
+    load_repodata(path, "chan", cache_dir=str(tmp_path / "c"))
+    repo = load_repodata(path, "chan", cache_dir=str(tmp_path / "c"))
+    repo.get("a")
+    repo.get("a")
+    assert repo._source.reader.blocks_read == 1
+
+
+def test_enrichment(tmp_path, load):
+    packages = {"a-1.0-0.tar.bz2": record("a", subdir="other", arch="x86_64", channel="junk")}
+    path = write_repodata(
+        tmp_path, packages, info={"subdir": "linux-64", "arch": "x86_64", "platform": "linux"}
+    )
+    (rec,) = load(path, "conda-forge").get("a")
+    assert rec["fn"] == "a-1.0-0.tar.bz2"
+    assert rec["channel"] == "conda-forge"
+    assert rec["subdir"] == "linux-64"
+    assert (rec["arch"], rec["platform"]) == ("x86_64", "linux")
+    assert rec["url"] == path.parent.as_uri() + "/a-1.0-0.tar.bz2"
+
+
+def test_arch_and_platform_come_from_info_only(tmp_path, load):
+    # conda overwrites them with info's values, None when info has none
+    path = write_repodata(tmp_path, {"a-1.0-0.tar.bz2": record("a", arch="x86_64")})
+    (rec,) = load(path).get("a")
+    assert rec["arch"] is None and rec["platform"] is None
+
+
+@pytest.mark.parametrize(
+    "info_subdir, argument, own, expected",
+    [("linux-64", "osx-64", "win-64", "linux-64"), (None, "osx-64", "win-64", "osx-64"),
+     (None, None, "win-64", "win-64"), (None, None, None, "noarch")],
+)
+def test_subdir_precedence(tmp_path, load, info_subdir, argument, own, expected):
+    extra = {"subdir": own} if own else {}
+    info = {"subdir": info_subdir} if info_subdir else {}
+    path = write_repodata(tmp_path, {"a-1-0.tar.bz2": record("a", **extra)}, subdir="noarch",
+                          info=info)
+    (rec,) = load(path, subdir=argument).get("a")
+    assert rec["subdir"] == expected
+
+
+def test_conda_twin_replaces_tar_bz2(tmp_path, load):
+    packages = {
+        "a-1.0-0.tar.bz2": record("a", md5="m-tar", size=10),
+        "a-2.0-0.tar.bz2": record("a", "2.0"),
+        "b-1.0-0.tar.bz2": record("b"),
+    }
+    conda = {"a-1.0-0.conda": record("a", md5="m-conda"), "a-3.0-0.conda": record("a", "3.0")}
+    repo = load(write_repodata(tmp_path, packages, conda))
+    records = repo.get("a")
+    # .conda first, then the .tar.bz2 without a twin, each in file order
+    assert [r["fn"] for r in records] == ["a-1.0-0.conda", "a-3.0-0.conda", "a-2.0-0.tar.bz2"]
+    assert (records[0]["legacy_bz2_md5"], records[0]["legacy_bz2_size"]) == ("m-tar", 10)
+    assert "legacy_bz2_md5" not in records[1]
+    assert [r["fn"] for r in repo.get("b")] == ["b-1.0-0.tar.bz2"]
+
+
+def test_use_only_tar_bz2_ignores_conda(tmp_path, load):
+    packages = {"a-1.0-0.tar.bz2": record("a")}
+    conda = {"a-1.0-0.conda": record("a"), "b-1.0-0.conda": record("b")}
+    repo = load(write_repodata(tmp_path, packages, conda), use_only_tar_bz2=True)
+    assert [r["fn"] for r in repo.get("a")] == ["a-1.0-0.tar.bz2"]
+    assert repo.get("b") == []
+
+
+def test_newer_record_versions_are_ignored(tmp_path, load):
+    packages = {"a-1.0-0.tar.bz2": record("a"), "a-2.0-0.tar.bz2": record("a", "2.0",
+                                                                          record_version=2)}
+    conda = {"a-2.0-0.conda": record("a", "2.0", record_version=2)}
+    records = load(write_repodata(tmp_path, packages, conda)).get("a")
+    # the ignored .conda still shadows its .tar.bz2 twin, as in conda
+    assert [r["fn"] for r in records] == ["a-1.0-0.tar.bz2"]
+
+
+@pytest.mark.parametrize(
+    "info_base, argument, expected",
+    [
+        ("https://example.com/pkgs/linux-64/", None, "https://example.com/pkgs/linux-64/"),
+        ("https://example.com/pkgs", "https://other/x", "https://example.com/pkgs/"),
+        ("../artifacts", "https://host/chan/linux-64", "https://host/chan/artifacts/"),
+        (None, "https://host/chan/linux-64", "https://host/chan/linux-64/"),
+    ],
+)
+def test_base_url(tmp_path, load, info_base, argument, expected):
+    info = {"base_url": info_base} if info_base else {}
+    path = write_repodata(tmp_path, {"a-1-0.tar.bz2": record("a")}, info=info,
+                          repodata_version=2)
+    (rec,) = load(path, base_url=argument).get("a")
+    assert rec["url"] == expected + "a-1-0.tar.bz2"
+
+
+def test_add_pip(tmp_path, load):
+    packages = {
+        "python-3.9-0.tar.bz2": record("python", "3.9", depends=["zlib"]),
+        "python-4.0-0.tar.bz2": record("python", "4.0"),
+    }
+    path = write_repodata(tmp_path, packages)
+    deps = [r["depends"] for r in load(path, add_pip=True).get("python")]
+    assert deps == [["zlib", "pip"], []]
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "top level is a list"),
+        ('{"packages": []}', "'packages' is not an object"),
+        ('{"packages": {"a-1-0.tar.bz2": 3}}', "has no string 'name'"),
+        ('{"packages.conda": {"a-1-0.conda": {"version": "1"}}}', "no string 'name'"),
+        ('{"info": [], "packages": {}}', "'info' is not an object"),
+        ('{"repodata_version": 3, "packages": {}}', "repodata_version 3"),
+        ('{"info": {"base_url": 7}}', "'info.base_url' is not a string"),
+    ],
+)
+def test_malformed_repodata_raises_naming_the_file(tmp_path, content, reason):
+    path = tmp_path / "repodata.json"
+    path.write_text(content)
+    with pytest.raises(RepodataError, match=reason) as raised:
+        load_repodata(path, "chan", cache_dir=str(tmp_path / "c"))
+    assert isinstance(raised.value, EngineError)
+    assert str(path) in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "bad, reason",
+    [({"version": 1}, "'version' is not a string"), ({"build": None}, "'build' is not"),
+     ({"build_number": "0"}, "'build_number'"), ({"depends": "zlib"}, "'depends' is not")],
+)
+def test_malformed_record_raises_when_materialised(tmp_path, load, bad, reason):
+    path = write_repodata(tmp_path, {"a-1-0.tar.bz2": {**record("a"), **bad},
+                                     "b-1-0.tar.bz2": record("b")})
+    repo = load(path)
+    assert len(repo.get("b")) == 1  # a bad record elsewhere does not poison the rest
+    with pytest.raises(RepodataError, match=reason):
+        repo.get("a")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(RepodataError, match="cannot read"):
+        load_repodata(tmp_path / "nope.json", "chan")
+
+
+def _conda_rule_filenames(path: Path) -> dict[str, list[str]]:
+    """An independent, eager reading of conda's twin and record_version rules."""
+    data = json.loads(path.read_text())
+    tar, conda = data.get("packages", {}), data.get("packages.conda", {})
+    shadowed = {fn[: -len(".conda")] + ".tar.bz2" for fn in conda}
+    by_name: dict[str, list[str]] = {}
+    for section in (conda, {fn: r for fn, r in tar.items() if fn not in shadowed}):
+        for fn, rec in section.items():
+            if rec.get("record_version", 0) <= 1:
+                by_name.setdefault(rec["name"], []).append(fn)
+    return by_name
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("subdir", ["conda-forge-subset/linux-64", "r/linux-64",
+                                    "conda-forge-subset/noarch"])
+def test_real_channels(data_dir, tmp_path, subdir):
+    path = data_dir / "channels" / subdir / "repodata.json"
+    expected = _conda_rule_filenames(path)
+    for status in ("written", "hit"):
+        repo = load_repodata(path, "chan", cache_dir=str(tmp_path))
+        assert repo.cache_status == status
+        assert repo.names() == expected.keys()
+        got = {name: [r["fn"] for r in repo.get(name)] for name in sorted(repo.names())}
+        assert got == expected
