@@ -252,45 +252,15 @@ class ListMatch(FeatureMatch):
         return "[{}]".format(", ".join(f"'{k}'" for k in sorted(self.raw)))
 
 
-class VersionMatch:
-    """The ``version`` field: a ``VersionSpec`` seen as a field matcher."""
+class _SpecFieldMatch:
+    """A parsed spec (``spec_type``, built by ``parse``) seen as a field matcher."""
 
     __slots__ = ("spec",)
+    spec_type: type
+    parse = staticmethod(lambda value: value)
 
     def __init__(self, value):
-        self.spec = value if isinstance(value, VersionSpec) else parse_version_spec(value)
-
-    @property
-    def raw(self):
-        return self.spec.spec
-
-    @property
-    def exact(self):
-        return self.spec.exact_value
-
-    def match(self, value) -> bool:
-        return self.spec.match(value)
-
-    def merge(self, other):
-        return self.spec.merge(other.spec)
-
-    def __str__(self):
-        return self.spec.spec
-
-    def __eq__(self, other):
-        return other.__class__ is self.__class__ and other.spec == self.spec
-
-    def __hash__(self):
-        return hash(self.spec)
-
-
-class BuildNumberMatch:
-    """The ``build_number`` field: a ``BuildNumberSpec`` seen as a field matcher."""
-
-    __slots__ = ("spec",)
-
-    def __init__(self, value):
-        self.spec = value if isinstance(value, BuildNumberSpec) else parse_build_number_spec(value)
+        self.spec = value if isinstance(value, self.spec_type) else self.parse(value)
 
     @property
     def raw(self):
@@ -314,6 +284,22 @@ class BuildNumberMatch:
 
     def __hash__(self):
         return hash(self.spec)
+
+
+class VersionMatch(_SpecFieldMatch):
+    """The ``version`` field: a ``VersionSpec`` seen as a field matcher."""
+
+    __slots__ = ()
+    spec_type = VersionSpec
+    parse = staticmethod(parse_version_spec)
+
+
+class BuildNumberMatch(_SpecFieldMatch):
+    """The ``build_number`` field: a ``BuildNumberSpec`` seen as a field matcher."""
+
+    __slots__ = ()
+    spec_type = BuildNumberSpec
+    parse = staticmethod(parse_build_number_spec)
 
 
 # --------------------------------------------------------------------------------------------
