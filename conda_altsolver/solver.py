@@ -1,0 +1,446 @@
+"""``AltSolver``: conda's ``Solver`` interface over the altsolver engine.
+
+``solve_final_state`` reads as the pipeline it runs: normalise the arguments, collect the
+prefix state, take the early exits (``force_remove``, ``SPECS_SATISFIED_SKIP_SOLVE``), load the
+index, check pins, decide the specs (``state``), solve with relaxation (``relax`` and the
+engine), post-process (``NO_DEPS``, ``ONLY_DEPS``, ``UPDATE_DEPS``, prune), and return the
+records in ``PrefixGraph`` order. Subclassing conda's classic ``Solver`` gives
+``solve_for_diff``/``solve_for_transaction`` and the helpers conda's tests call.
+
+Nothing here runs classic's ``Resolve`` or pycosat: every satisfiability question goes to the
+engine.
+"""
+
+from __future__ import annotations
+
+from logging import getLogger
+from typing import TYPE_CHECKING
+
+from conda.base.constants import REPODATA_FN, DepsModifier, UpdateModifier
+from conda.base.context import context
+from conda.common.constants import NULL
+from conda.core.solve import Solver
+from conda.exceptions import NoChannelsConfiguredError, UnsatisfiableError
+from conda.models.channel import Channel
+from conda.models.match_spec import MatchSpec
+from conda.models.prefix_graph import PrefixGraph
+from conda.reporters import get_spinner
+
+from . import engine, errors
+from .index import SolverIndex, channel_key
+from .relax import relax
+from .state import (
+    SpecPlan,
+    SolveInput,
+    apply_removals,
+    apply_targets,
+    check_pin_conflicts,
+    collect_input,
+    force_removed,
+    index_seed_specs,
+    neutered_history,
+    normalize_modifiers,
+    satisfied_without_solve,
+    seed_plan,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from conda.models.records import PackageRecord
+
+log = getLogger("conda.altsolver.solver")
+
+
+class AltSolver(Solver):
+    """A conda solver whose answers are classic's, computed by the altsolver engine."""
+
+    def __init__(
+        self,
+        prefix,
+        channels=None,
+        subdirs=(),
+        specs_to_add=(),
+        specs_to_remove=(),
+        repodata_fn=REPODATA_FN,
+        command=NULL,
+        *,
+        build_repodata_subset=None,
+    ):
+        super().__init__(
+            prefix,
+            channels,
+            subdirs=subdirs,
+            specs_to_add=specs_to_add,
+            specs_to_remove=specs_to_remove,
+            repodata_fn=repodata_fn,
+            command=command,
+        )
+        self._build_repodata_subset = build_repodata_subset
+        self._alt_index: SolverIndex | None = None
+        self._alt_index_key = None
+
+    @staticmethod
+    def user_agent() -> str:
+        from . import __version__
+
+        return f"solver/altsolver conda-altsolver/{__version__}"
+
+    def solve_final_state(
+        self,
+        update_modifier=NULL,
+        deps_modifier=NULL,
+        prune=NULL,
+        ignore_pinned=NULL,
+        force_remove=NULL,
+        should_retry_solve=False,
+    ) -> tuple[PackageRecord, ...]:
+        """The records the prefix should hold, roots first (classic's contract)."""
+        self._check_channels()
+        modifiers = normalize_modifiers(
+            update_modifier, deps_modifier, prune, ignore_pinned, force_remove, should_retry_solve
+        )
+        inp = collect_input(self, modifiers)
+        early = self._early_exit(inp)
+        if early is not None:
+            return tuple(PrefixGraph(early).graph)
+        with get_spinner("Collecting package metadata (repodata.json)"):
+            index = self._load_index(inp)
+        check_pin_conflicts(inp, index.records)
+        queries = _EngineQueries(self, inp, index)
+        with get_spinner("Solving environment", fail_message=self._fail_message(inp)):
+            plan = self._plan(inp, queries)
+            records, final_specs = self._solve_with_relaxation(inp, plan, queries)
+            records = self._post_solve(inp, plan, records, final_specs)
+        return tuple(PrefixGraph(records).graph)
+
+    # region collect
+
+    def _check_channels(self) -> None:
+        if self.specs_to_add and not self.channels:
+            raise NoChannelsConfiguredError(
+                packages=[spec.name for spec in self.specs_to_add if spec.name]
+            )
+
+    @staticmethod
+    def _early_exit(inp: SolveInput):
+        """The answers that need no index: forced removal and already-satisfied specs."""
+        if inp.specs_to_remove and inp.modifiers.force_remove:
+            return force_removed(inp)
+        if satisfied_without_solve(inp):
+            return tuple(inp.installed.values())
+        return None
+
+    def _load_index(self, inp: SolveInput) -> SolverIndex:
+        """The index for this solver's channels; reused while channels and subdirs hold."""
+        self._add_channels_from_specs()
+        prebuilt = getattr(self, "_index", None) or None
+        key = (self.channels, self.subdirs, id(prebuilt), inp.prefix)
+        if self._alt_index is None or self._alt_index_key != key:
+            roots = {spec.name for spec in index_seed_specs(inp) if spec.name != "*"}
+            roots.update(inp.installed)
+            self._alt_index = SolverIndex(
+                self.channels,
+                self.subdirs,
+                installed=inp.installed.values(),
+                virtual=inp.virtual,
+                prebuilt=prebuilt,
+                build_repodata_subset=self._build_repodata_subset,
+                root_names=sorted(roots),
+            )
+            self._alt_index_key = key
+        return self._alt_index
+
+    def _add_channels_from_specs(self) -> None:
+        """``chan::pkg`` in the request adds ``chan`` to the channels, as in classic."""
+        extra = {}
+        for spec in self.specs_to_add:
+            channel = spec.get_exact_value("channel")
+            if channel and channel not in self.channels:
+                extra.setdefault(Channel(channel))
+        if extra:
+            self.channels = (*self.channels, *extra)
+
+    @staticmethod
+    def _fail_message(inp: SolveInput) -> str:
+        # No "retrying with next repodata source": every pass reads the full repodata.json,
+        # so only the frozen -> flexible retry is ever worth announcing.
+        if retry_is_coming(inp):
+            return (
+                "unsuccessful initial attempt using frozen solve. Retrying with flexible solve.\n"
+            )
+        return "failed\n"
+
+    # endregion
+    # region plan and solve
+
+    @staticmethod
+    def _plan(inp: SolveInput, queries: _EngineQueries) -> SpecPlan:
+        """Classic's specs: seeded from history, minus removals, targeted, pinned."""
+        plan = seed_plan(inp)
+        apply_removals(inp, plan)
+        apply_targets(inp, plan, queries)
+        return plan
+
+    def _solve_with_relaxation(self, inp: SolveInput, plan: SpecPlan, queries: _EngineQueries):
+        """Solve for the plan's specs, loosening targeted specs first when they conflict."""
+        index = queries.index
+        absent = [
+            spec
+            for spec in plan.specs_map.values()
+            if spec.get_exact_value("name") and not index.find_matches(spec)
+        ]
+        if absent:
+            raise errors.packages_not_found(absent, self.channels)
+        before = self.get_request_package_in_solution(plan.solution, plan.specs_map)
+        relaxation = relax(
+            plan.specs_map,
+            inp.track_features,
+            inp.specs_to_add,
+            inp.pinned,
+            queries.conflicting,
+            inp.prefix,
+        )
+        if relaxation.remaining and not context.unsatisfiable_hints:
+            raise UnsatisfiableError({})
+        final_specs = tuple(relaxation.specs)
+        records = queries.solve(final_specs)
+        self.neutered_specs = neutered_history(inp, plan)
+        if inp.modifiers.update_modifier == UpdateModifier.UPDATE_SPECS:
+            self._report_constricted(inp, plan, index, before, records)
+        return records, final_specs
+
+    def _report_constricted(self, inp, plan, index, before, records) -> None:
+        """Print classic's "Updating X is constricted by" when a request could not move."""
+        after = self.get_request_package_in_solution(records, plan.specs_map)
+        candidates = [rec for name in inp.requested_names for rec in index.records(name)]
+        for spec in self.get_constrained_packages(before, after, candidates):
+            self.determine_constricting_specs(spec, records)
+
+    # endregion
+    # region post-solve (classic's _post_sat_handling)
+
+    def _post_solve(self, inp: SolveInput, plan: SpecPlan, records, final_specs):
+        mods = inp.modifiers
+        prune = mods.prune
+        if mods.deps_modifier == DepsModifier.NO_DEPS:
+            records = self._only_requested(inp, records)
+        elif (
+            mods.deps_modifier == DepsModifier.ONLY_DEPS
+            and mods.update_modifier != UpdateModifier.UPDATE_DEPS
+        ):
+            records = self._only_dependencies(inp, plan, records)
+        elif mods.update_modifier == UpdateModifier.UPDATE_DEPS:
+            records = self._update_dependencies(inp, records)
+            prune = False
+        if prune:
+            graph = PrefixGraph(records, final_specs)
+            graph.prune()
+            records = tuple(graph.graph)
+        return records
+
+    @staticmethod
+    def _only_requested(inp: SolveInput, records):
+        """NO_DEPS: the installed records with only the requested ones swapped in or out."""
+        kept = {
+            rec
+            for rec in inp.installed.values()
+            if not any(spec.match(rec) for spec in inp.specs_to_remove)
+        }
+        added = {rec for spec in inp.specs_to_add for rec in records if spec.match(rec)}
+        added_names = {rec.name for rec in added}
+        return tuple(
+            PrefixGraph({rec for rec in kept if rec.name not in added_names} | added).graph
+        )
+
+    def _only_dependencies(self, inp: SolveInput, plan: SpecPlan, records):
+        """ONLY_DEPS: drop the requested leaves, keep what was installed, record their deps."""
+        graph = PrefixGraph(records, inp.specs_to_add)
+        removed = graph.remove_youngest_descendant_nodes_with_specs()
+        specs_to_add = set(self.specs_to_add)
+        for rec in removed:
+            for dep in rec.depends:
+                dep = MatchSpec(dep)
+                if dep.name not in plan.specs_map:
+                    specs_to_add.add(dep)
+        self.specs_to_add = frozenset(specs_to_add)
+        removing = {spec.name for spec in inp.specs_to_remove}
+        add_back = [
+            inp.installed[rec.name]
+            for rec in removed
+            if rec.name not in removing and rec.name in inp.installed
+        ]
+        return tuple(PrefixGraph((*graph.graph, *add_back)).graph)
+
+    def _update_dependencies(self, inp: SolveInput, records):
+        """UPDATE_DEPS: solve again with the request's whole dependency tree requested."""
+        graph = PrefixGraph(records)
+        names: set[str] = set()
+        for spec in inp.specs_to_add:
+            node = graph.get_node_by_name(spec.name)
+            names.update(rec.name for rec in graph.all_ancestors(node))
+        specs_map = {name: MatchSpec(name) for name in names}
+        for pin in inp.pinned:
+            specs_map.pop(pin.name, None)
+        if "python" in specs_map and "python" in inp.installed:
+            minor = ".".join(inp.installed["python"].version.split(".")[:2]) + ".*"
+            specs_map["python"] = MatchSpec(name="python", version=minor)
+        specs_map.update((spec.name, spec) for spec in inp.specs_to_add)
+        self.specs_to_add = tuple(specs_map.values())
+        mods = inp.modifiers
+        return self.solve_final_state(
+            update_modifier=UpdateModifier.UPDATE_SPECS,
+            deps_modifier=mods.deps_modifier,
+            prune=mods.prune,
+            ignore_pinned=mods.ignore_pinned,
+            force_remove=mods.force_remove,
+        )
+
+    # endregion
+
+
+class _EngineQueries:
+    """The index and engine questions ``state`` and ``relax`` ask, answered for one solve."""
+
+    def __init__(self, solver: AltSolver, inp: SolveInput, index: SolverIndex):
+        self.solver = solver
+        self.inp = inp
+        self.index = index
+        self.policy = engine.Policy(
+            channel_order=index.channel_order,
+            channel_priority=str(context.channel_priority.value).lower(),
+            ignore_timestamps=bool(context.solver_ignore_timestamps),
+        )
+        self._by_dist = {rec.dist_str(): rec for rec in inp.installed.values()}
+
+    # region spec translation
+
+    def request(self, spec: MatchSpec) -> engine.SpecRequest:
+        target = None
+        if isinstance(spec.target, str) and spec.target in self._by_dist:
+            target = self.index.engine_record(self._by_dist[spec.target])
+        return engine.SpecRequest(
+            spec_text(spec), optional=bool(spec.optional), target=target, role=self.role(spec)
+        )
+
+    def role(self, spec: MatchSpec) -> str | None:
+        """Who asked for ``spec``, so that the engine's explanation can say so."""
+        inp, name = self.inp, spec.name
+        if spec in inp.specs_to_add:
+            return "requested"
+        if name.startswith("__"):
+            return "virtual"
+        if inp.is_pinned(name) and name not in inp.requested_names:
+            return "pinned"
+        if name in inp.history:
+            return "history"
+        if spec.target:
+            return "installed"
+        return None
+
+    def requests(self, specs: Iterable[MatchSpec]) -> list:
+        return [self.request(spec) for spec in specs]
+
+    # endregion
+    # region questions
+
+    def package_pool(self, specs):
+        return self.index.package_pool(specs)
+
+    def newest_update(self, record):
+        """classic's ``_package_has_updates`` rule (it compares version strings as text)."""
+        for candidate in self.index.sorted_records(record.name):
+            if candidate.version > record.version:
+                return candidate
+            if (
+                candidate.version == record.version
+                and candidate.build_number > record.build_number
+            ):
+                return candidate
+        return None
+
+    def conflicting(self, specs, explicit=()):
+        """classic's ``get_conflicting_specs``: () when all hold, else a conflicting subset."""
+        specs = tuple(specs)
+        if not specs:
+            return ()
+        ordered = list(dict.fromkeys((*explicit, *specs)))
+        requests = self.requests(ordered)
+        try:
+            core = engine.conflicting_specs(self.index.repos, requests, policy=self.policy)
+        except (engine.PackagesNotFound, engine.Unsatisfiable):
+            core = requests
+        except engine.InvalidSpec as exc:
+            raise self._convert(exc) from exc
+        if not core:
+            return ()
+        picked = {id(req) for req in core}
+        found = [spec for spec, req in zip(ordered, requests) if id(req) in picked]
+        if not found:  # the engine returned equal, not identical, requests
+            found = [spec for spec, req in zip(ordered, requests) if req in core]
+        return set(found)
+
+    def solve(self, specs) -> list:
+        """The engine's solution for ``specs`` as conda records (installed ones reused)."""
+        try:
+            chosen = engine.solve(self.index.repos, self.requests(specs), policy=self.policy)
+        except engine.EngineError as exc:
+            raise self._convert(exc) from exc
+        return [self._to_conda(rec) for rec in chosen if rec["channel"] != "@"]
+
+    def raise_python_conflict(self, spec_set, freeze_installed: bool):
+        """Python's minor version cannot hold with the request: raise classic's error.
+
+        Before conda's unfrozen retry the error carries no hints (classic skips the costly
+        search there); otherwise it explains the conflict.
+        """
+        if self.solver._command == "install" and retry_is_coming(self.inp):
+            raise UnsatisfiableError({})
+        self.solve(spec_set)  # raises the classified error
+        raise UnsatisfiableError({})  # the engine found a solution the check did not
+
+    # endregion
+
+    def _to_conda(self, engine_record) -> PackageRecord:
+        record = engine_record.record
+        installed = self.inp.installed.get(record.name)
+        return installed if installed is not None and installed == record else record
+
+    def _convert(self, exc: Exception) -> Exception:
+        return errors.from_engine(
+            exc,
+            specs_to_add=self.inp.specs_to_add,
+            history=self.inp.history,
+            find_matches=self.index.find_matches,
+            virtual=self.inp.virtual,
+            should_retry_solve=retry_is_coming(self.inp),
+        )
+
+
+def retry_is_coming(inp: SolveInput) -> bool:
+    """Whether conda's CLI will retry this solve unfrozen after an unsatisfiable answer.
+
+    conda also passes ``should_retry_solve`` for its current_repodata -> repodata loop; that
+    retry would see the same full repodata again, so only the frozen attempt counts.
+    """
+    mods = inp.modifiers
+    return mods.should_retry_solve and mods.update_modifier == UpdateModifier.FREEZE_INSTALLED
+
+
+def spec_text(spec: MatchSpec) -> str:
+    """A conda ``MatchSpec`` as the engine's spec string.
+
+    A pure feature request becomes ``feat@``; a channel is given by the key records carry
+    (``index.channel_key``); target and optional travel separately.
+    """
+    components = set(spec._match_components) - {"name"}
+    if spec.name == "*" and components == {"track_features"}:
+        features = spec.get_raw_value("track_features")
+        if len(features) == 1:
+            return f"{next(iter(features))}@"
+    channel = spec.get_exact_value("channel")
+    if channel:
+        key = channel_key(channel)
+        if key and key != str(channel):
+            spec = MatchSpec(spec, channel=key)
+    return str(spec)
