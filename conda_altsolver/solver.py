@@ -84,7 +84,8 @@ class AltSolver(Solver):
     def user_agent() -> str:
         from . import __version__
 
-        return f"solver/altsolver conda-altsolver/{__version__}"
+        # conda itself adds "solver/altsolver" before what this returns
+        return f"conda-altsolver/{__version__}"
 
     def solve_final_state(
         self,

@@ -62,3 +62,13 @@ def test_cli_offers_the_solver():
         [sys.executable, "-m", "conda", "create", "--help"], capture_output=True, text=True
     )
     assert "altsolver" in out.stdout
+
+
+def test_user_agent_names_the_solver_once(monkeypatch):
+    monkeypatch.setenv("CONDA_SOLVER", "altsolver")
+    reset_context()
+    agent = context.user_agent
+    monkeypatch.delenv("CONDA_SOLVER")
+    reset_context()
+    assert agent.count("solver/altsolver") == 1
+    assert "conda-altsolver/" in agent
