@@ -8,7 +8,7 @@ from .policy import Policy
 from .repo import Repo
 from .repodata import RepodataError, load_repodata
 from .request import SpecRequest
-from .solve import conflicting_specs, solve
+from .solve import conflicting_specs, reduced_index, solve
 from .spec import MatchSpec, merge_specs, parse_spec
 from .version import Version, VersionSpec, parse_version, parse_version_spec, version_key
 
@@ -31,6 +31,7 @@ __all__ = [
     "parse_spec",
     "parse_version",
     "parse_version_spec",
+    "reduced_index",
     "solve",
     "version_key",
 ]

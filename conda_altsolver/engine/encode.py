@@ -1,0 +1,244 @@
+"""Clauses for classic's SAT problem over the reduced index, created lazily.
+
+Variables (DIMACS ints from ``SatSolver.new_var``): one per record of the reduced index, one
+``installed(name)`` per name, one per tracked feature, one per "misfeature" term. Constraint
+kinds and their ``reason`` tuples (kept for explanations):
+
+* ``("one-of", name)``: at most one record per name (native at-most-one), ``installed(name)``
+  iff one of its records (``Resolve.gen_clauses``' ExactlyOne);
+* ``("requires", rid, dep_text)``: a chosen record needs a match of each dependency; created
+  by ``on_true`` the first time the record becomes true (lazy encoding); dependencies on
+  virtual packages (``__x``) get none (classic enforces them only through the reduction);
+* ``("constrains", rid, dep_text)``: an optional dependency (``constrains``) forbids the
+  non-matching records of an installed name;
+* ``("request", index)``: a root spec, guarded by a selector variable so that failures give
+  cores over the caller's specs (``Encoder.selectors``);
+* ``("feature", f)``: ``feature(f)`` iff some record tracking ``f`` is installed.
+
+The encoder also keeps the "requirements" the brancher looks at: (trigger literal, candidate
+variables best first), so that the first model follows classic's preferences.
+"""
+
+from __future__ import annotations
+
+#: an optional dependency forbids non-matching records one by one up to this many (binary
+#: clauses propagate early); beyond it, one clause "¬rec ∨ ¬installed(n) ∨ matching..."
+_BINARY_CONSTRAINS_LIMIT = 64
+
+
+class Encoder:
+    """Variables and clauses of one solve over the reduced index ``groups``."""
+
+    def __init__(self, solver, pool, groups: dict, order_key, virtual_clauses: bool = False,
+                 eager: bool = False):
+        """``groups``: name -> reduced record ids best first; ``order_key(rid)``: the
+        brancher's preference among a name's records (smaller first). ``eager`` creates every
+        dependency clause up front: unit propagation then prunes like classic's reduction,
+        which is what proving a conflict needs."""
+        self.solver = solver
+        self.pool = pool
+        self.groups = groups
+        self.order_key = order_key
+        self.virtual_clauses = virtual_clauses
+        self.eager = eager
+        self.rec_var: dict[int, int] = {}
+        self.var_rec: dict[int, int] = {}
+        self.name_var: dict[str, int] = {}
+        self.feature_var: dict[str, int] = {}
+        self.trackers: dict[str, list] = {}
+        self.requirements: list[tuple] = []  # (trigger var or 0, candidate vars best first)
+        self.selectors: list[int] = []
+        self._name_lits: dict[int, tuple] = {}
+        self._roots: list[tuple] = []
+        self._member: int = 0  # bitset of reduced record ids
+        self._build()
+
+    # -- structure -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        solver = self.solver
+        pool = self.pool
+        member = 0
+        for name, ids in self.groups.items():
+            ids = sorted(ids, key=self.order_key)
+            self.groups[name] = ids
+            installed = solver.new_var()
+            self.name_var[name] = installed
+            lits = []
+            for rid in ids:
+                var = solver.new_var()
+                self.rec_var[rid] = var
+                self.var_rec[var] = rid
+                member |= 1 << rid
+                lits.append(var)
+                for feature in pool.track_features(rid):
+                    self.trackers.setdefault(feature, []).append(rid)
+            reason = ("one-of", name)
+            if len(lits) > 1:
+                solver.add_at_most_one(lits, reason=reason)
+            solver.add_clause([-installed] + lits, reason=reason)
+            for var in lits:
+                solver.add_clause([-var, installed], reason=reason)
+            self._name_lits[installed] = tuple(lits)
+            # the brancher only ever looks at requirements whose trigger has been true
+            solver.on_true(installed, self._on_name_true)
+        self._member = member
+        for feature in sorted(self.trackers):
+            self._feature(feature)
+        for rid, var in self.rec_var.items():
+            if self.eager:
+                self._on_record_true(var)
+            else:
+                solver.on_true(var, self._on_record_true)
+
+    def _on_name_true(self, var: int) -> None:
+        self.requirements.append((var, self._name_lits[var]))
+
+    def _feature(self, feature: str) -> int:
+        var = self.feature_var.get(feature)
+        if var is None:
+            solver = self.solver
+            var = self.feature_var[feature] = solver.new_var()
+            tracker_vars = [self.rec_var[rid] for rid in self.trackers.get(feature, ())]
+            reason = ("feature", feature)
+            for tracker in tracker_vars:
+                solver.add_clause([-tracker, var], reason=reason)
+            solver.add_clause([-var] + tracker_vars, reason=reason)
+        return var
+
+    def in_reduced(self, rid: int) -> bool:
+        return bool((self._member >> rid) & 1)
+
+    def candidates(self, spec) -> list:
+        """Reduced records the spec matches (``push_MatchSpec``'s ``libs``), best first."""
+        pool = self.pool
+        name = spec.name
+        group = self.groups.get(name)
+        if group is not None:
+            if spec.is_name_only:
+                return list(group)
+            mask = pool.match_mask(spec)
+            return [rid for rid in group if (mask >> rid) & 1]
+        found = [rid for rid in pool.matches(spec) if self.in_reduced(rid)]
+        return sorted(found, key=self.order_key)
+
+    # -- root specs ----------------------------------------------------------------------------
+
+    def add_request(self, index: int, spec, optional: bool) -> int:
+        """Guard the root spec by a fresh selector; return the selector variable."""
+        solver = self.solver
+        selector = solver.new_var()
+        self.selectors.append(selector)
+        reason = ("request", index)
+        cands = [self.rec_var[rid] for rid in self.candidates(spec)]
+        if optional:
+            installed = self.name_var.get(spec.name)
+            if installed is None or len(cands) == len(self.groups[spec.name]):
+                return selector  # nothing to restrict (classic: TRUE)
+            solver.add_clause([-selector, -installed] + cands, reason=reason)
+        else:
+            solver.add_clause([-selector] + cands, reason=reason)
+            self._roots.append((selector, tuple(cands)))
+            self.requirements.insert(len(self._roots) - 1, (selector, tuple(cands)))
+        return selector
+
+    # -- lazy dependency clauses ---------------------------------------------------------------
+
+    def _on_record_true(self, var: int) -> None:
+        rid = self.var_rec[var]
+        deps = self.pool.deps(rid)
+        if deps is None:  # cannot happen for reduced records; be safe
+            self.solver.add_clause([-var], reason=("invalid", rid))
+            return
+        for dep in deps:
+            self._add_dep(rid, var, dep)
+
+    def _add_dep(self, rid: int, var: int, dep) -> None:
+        solver = self.solver
+        if dep.name.startswith("__") and not self.virtual_clauses:
+            return
+        if dep.feature is not None:
+            # features: f is a hard dependency on any record tracking f ("contains")
+            cands = [self.rec_var[t] for t in self.trackers.get(dep.feature, ())]
+            solver.add_clause([-var] + cands, reason=("requires", rid, dep.text))
+            self.requirements.append((var, tuple(cands)))
+            return
+        group = self.groups.get(dep.name)
+        if dep.optional:
+            if group is None:
+                return
+            matching = set(self.candidates(dep.spec))
+            if len(matching) == len(group):
+                return
+            reason = ("constrains", rid, dep.text)
+            others = [r for r in group if r not in matching]
+            if len(others) <= _BINARY_CONSTRAINS_LIMIT:
+                for other in others:
+                    solver.add_clause([-var, -self.rec_var[other]], reason=reason)
+            else:
+                lits = [-var, -self.name_var[dep.name]]
+                lits.extend(self.rec_var[r] for r in group if r in matching)
+                solver.add_clause(lits, reason=reason)
+            return
+        cands = [self.rec_var[r] for r in self.candidates(dep.spec)]
+        solver.add_clause([-var] + cands, reason=("requires", rid, dep.text))
+        if cands:
+            self.requirements.append((var, tuple(cands)))
+
+    # -- objective terms -----------------------------------------------------------------------
+
+    def misfeature_terms(self) -> list:
+        """Classic's ``generate_feature_metric``: ``rec AND feature(f)`` for each record that
+        lacks ``features: f`` in a name that has builds with it, f being tracked."""
+        solver = self.solver
+        pool = self.pool
+        terms = []
+        for name, ids in self.groups.items():
+            active = set()
+            for rid in ids:
+                active.update(pool.features(rid))
+            for feature in sorted(active.intersection(self.trackers)):
+                feature_var = self.feature_var[feature]
+                for rid in ids:
+                    if feature in pool.features(rid):
+                        continue
+                    var = self.rec_var[rid]
+                    term = solver.new_var()
+                    reason = ("misfeature", rid, feature)
+                    solver.add_clause([-var, -feature_var, term], reason=reason)
+                    solver.add_clause([-term, var], reason=reason)
+                    solver.add_clause([-term, feature_var], reason=reason)
+                    terms.append((term, 1))
+        return terms
+
+    # -- reading a model -----------------------------------------------------------------------
+
+    def chosen(self, model) -> list:
+        """Record ids true in ``model`` (a set of true variables)."""
+        var_rec = self.var_rec
+        return [var_rec[v] for v in model if v in var_rec]
+
+
+def make_brancher(encoder):
+    """The decision rule: the first open requirement's first non-false candidate.
+
+    Requirements are kept in discovery order (root specs first, then each dependency the
+    first time its record is true, each name the first time it is installed), which roughly
+    follows dependency depth; candidates are in the role-specific preference order. A
+    requirement whose trigger never was true cannot be open, so it is not even listed. When
+    nothing is open the solver sets every remaining variable false: a subset-minimal install.
+    """
+    requirements = encoder.requirements
+
+    def brancher(solver):
+        value = solver.value
+        first_open = solver.first_open
+        for trigger, cands in requirements:
+            if value(trigger) is not True:
+                continue
+            pick = first_open(cands)
+            if pick:
+                return pick
+        return 0
+
+    return brancher

@@ -1,0 +1,131 @@
+"""Classic's objectives (``Resolve.solve``), in classic's order, minimised lexicographically.
+
+Each objective is a list of (literal, coefficient) terms. Classic minimises the peak (largest
+active coefficient) first when some coefficient exceeds 1, then the sum over the terms not
+above the peak, and keeps each optimum as a constraint while the next objective is minimised.
+We do the same in one incremental solver (``engine-algorithms.md`` §3.5, option A):
+
+* peak: re-solve assuming every term at or above the current peak false, until that fails;
+  then forbid the terms above the peak for good (classic's ``Prevent``);
+* sum: keep a permanent bound ``sum <= v`` and probe ``sum <= v - 1`` through a bound switched
+  on by an activation literal (assumed), tightening both after each better model; when the
+  probe fails, the activation literal is set false for good.
+
+A lower bound (``lower_bound``) skips the final failing probe when the model already meets it.
+"""
+
+from __future__ import annotations
+
+from .policy import KEY_BUILD_NUMBER, KEY_CHANNEL, KEY_NOARCH, KEY_TIMESTAMP, KEY_VERSION
+
+
+def rank_records(ids, keys, ignore_timestamps: bool) -> dict:
+    """Classic's rank walk (``generate_version_metrics``) over one name's reduced records,
+    best first: rid -> (channel, version, build number, noarch, timestamp) ranks."""
+    ranks = {}
+    previous = None
+    ic = iv = ib = ia = it = 0
+    for rid in ids:
+        key = keys[rid]
+        if previous is None:
+            pass
+        elif previous[0] != key[0] or previous[KEY_CHANNEL] != key[KEY_CHANNEL]:
+            ic += 1
+            iv = ib = ia = it = 0
+        elif previous[KEY_VERSION] != key[KEY_VERSION]:
+            iv += 1
+            ib = ia = it = 0
+        elif previous[KEY_BUILD_NUMBER] != key[KEY_BUILD_NUMBER]:
+            ib += 1
+            ia = it = 0
+        elif previous[KEY_NOARCH] != key[KEY_NOARCH]:
+            ia += 1
+            it = 0
+        elif not ignore_timestamps and previous[KEY_TIMESTAMP] != key[KEY_TIMESTAMP]:
+            it += 1
+        ranks[rid] = (ic, iv, ib, ia, it)
+        previous = key
+    return ranks
+
+
+def version_terms(names, groups, ranks, rec_var, position: int) -> list:
+    """Terms of one rank position (0 channel .. 4 timestamp) over the given names."""
+    terms = {}
+    for name in names:
+        for rid in groups.get(name, ()):
+            coeff = ranks[rid][position]
+            if coeff:
+                terms[rec_var[rid]] = coeff
+    return list(terms.items())
+
+
+class Optimizer:
+    """Runs objectives one after the other on a solver that has a model."""
+
+    def __init__(self, solver, model):
+        self.solver = solver
+        self.model = model  # set of true variables
+        self.values: dict[str, int] = {}
+        self.solves = 0
+
+    def _true(self, lit: int) -> bool:
+        return (lit in self.model) if lit > 0 else (-lit not in self.model)
+
+    def _resolve(self, assumptions) -> bool:
+        self.solves += 1
+        if self.solver.solve(assumptions=assumptions):
+            self.model = self.solver.model()
+            return True
+        return False
+
+    def minimize(self, label: str, terms: list, lower_bound: int = 0) -> int:
+        """Minimise one objective; keep its optimum as a constraint; return the optimum."""
+        solver = self.solver
+        terms = [(lit, coeff) for lit, coeff in terms if coeff > 0]
+        if not terms:
+            self.values[label] = 0
+            return 0
+        true = self._true
+        if max(coeff for _, coeff in terms) > 1:
+            terms = self._minimize_peak(terms)
+        total = sum(coeff for lit, coeff in terms if true(lit))
+        if total == 0:
+            for lit, _ in terms:
+                solver.add_clause([-lit], reason=("objective", label))
+            self.values[label] = 0
+            return 0
+        pairs = [(coeff, lit) for lit, coeff in terms]
+        permanent = solver.add_pb_le(pairs, total)  # classic keeps each optimum as a bound
+        if total > lower_bound:
+            total = self._minimize_sum(label, terms, pairs, total, lower_bound, permanent)
+        self.values[label] = total
+        return total
+
+    def _minimize_peak(self, terms: list) -> list:
+        solver = self.solver
+        true = self._true
+        peak = max((coeff for lit, coeff in terms if true(lit)), default=0)
+        while peak > 0:
+            if not self._resolve([-lit for lit, coeff in terms if coeff >= peak]):
+                break
+            peak = max((coeff for lit, coeff in terms if self._true(lit)), default=0)
+        for lit, coeff in terms:
+            if coeff > peak:
+                solver.add_clause([-lit], reason=("objective-peak", peak))
+        return [(lit, coeff) for lit, coeff in terms if coeff <= peak]
+
+    def _minimize_sum(self, label, terms, pairs, total, lower_bound, permanent) -> int:
+        solver = self.solver
+        switch = solver.new_var()
+        big = sum(coeff for coeff, _ in pairs)
+        # switch true: sum <= total - 1; switch false: vacuous (big covers every term)
+        probe = solver.add_pb_le(pairs + [(big, switch)], total - 1 + big)
+        while total > lower_bound:
+            if not self._resolve([switch]):
+                break
+            total = sum(coeff for lit, coeff in terms if self._true(lit))
+            solver.set_pb_bound(permanent, total)
+            if total > lower_bound:
+                solver.set_pb_bound(probe, total - 1 + big)
+        solver.add_clause([-switch], reason=("objective-done", label))
+        return total

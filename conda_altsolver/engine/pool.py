@@ -1,0 +1,328 @@
+"""The package pool: record ids, each name's candidates best-first, and spec -> candidates.
+
+Every record the solve touches gets an int id (its index in ``Pool.records``); everything
+downstream works on ids. Names are loaded from the repos on first use, so a solve only reads
+the names it reaches. This is classic's full index (``Resolve.groups``, ``trackers``,
+``find_matches``, ``ms_depends``) without a ``PackageRecord`` per record:
+
+* ``group(name)``: the name's ids sorted best-first by classic's ``version_key``;
+* ``matches(spec)``: ids a spec matches, evaluating the version spec once per distinct
+  version text, cached per spec;
+* ``deps(rid)``: the record's dependencies merged as ``PackageRecord.combined_depends``
+  does, plus one feature dependency per entry of ``features`` (``Resolve.ms_depends``);
+* ``trackers(feature)``: ids whose ``track_features`` contain the feature (classic's full
+  index sees them all: every name with a tracker is loaded, from repos offering
+  ``names_tracking(feature)`` and from in-memory repos), plus the ``feature@`` pseudo-record
+  when the feature was requested.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from .errors import InvalidSpec, InvalidVersion
+from .policy import make_version_key
+from .spec import merge_specs, parse_spec
+
+#: package types classic restricts a name to when present (``PackageType.unmanageable``)
+_UNMANAGEABLE = frozenset(
+    ("virtual_python_egg_unmanageable", "virtual_python_egg_link", "virtual_system")
+)
+#: spec fields whose match needs the whole record (rare); the others are checked per version
+_SLOW_FIELDS = (
+    "channel", "subdir", "md5", "sha256", "track_features", "features", "fn", "url", "license",
+)
+
+
+def split_features(value) -> tuple:
+    """``track_features``/``features`` as classic boxes them: split on spaces and commas."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        value = value.replace(" ", ",").split(",")
+    elif isinstance(value, (set, frozenset)):
+        value = sorted(value)  # a spec's raw value: make the order independent of hashing
+    return tuple(f for f in (part.strip() for part in value) if f)
+
+
+class Dep:
+    """One dependency of a record as classic's ``ms_depends`` sees it (shared, not per record).
+
+    ``feature`` is set for the dependencies that ``features: f`` adds (``*[track_features=f]``);
+    their clause takes every tracker of ``f`` (classic's ``push_MatchSpec`` "simple" path).
+    """
+
+    __slots__ = ("text", "spec", "name", "optional", "feature", "key", "mask")
+
+    def __init__(self, spec, optional: bool, feature: str | None = None):
+        self.spec = spec
+        self.text = str(spec)
+        self.name = spec.name
+        self.optional = optional
+        self.feature = feature
+        self.key = (self.text, optional, feature)
+        self.mask = None  # the pool's match bitset, once computed (plain names only)
+
+    def __repr__(self):
+        return f"Dep({self.text!r}{', optional' if self.optional else ''})"
+
+
+class Pool:
+    """Records by id, loaded per name from ``repos`` (best repo first)."""
+
+    def __init__(self, repos, policy):
+        self.repos = list(repos)
+        self.policy = policy
+        self.version_key = make_version_key(policy)
+        self.records: list[dict] = []
+        self.names: list[str] = []
+        self.keys: list[tuple] = []
+        self._groups: dict[str, tuple] = {}
+        self._trackers: dict[str, list] = {}
+        self._features: list[tuple] = []  # id -> features tuple
+        self._track: list[tuple] = []  # id -> track_features tuple
+        self._deps: dict[int, tuple | None] = {}
+        self._dep_cache: dict[tuple, Dep] = {}
+        self._matches: dict[str, tuple] = {}
+        self._masks: dict[str, int] = {}
+        self._all_names: list | None = None
+        self.feature_records: dict[str, int] = {}
+        self._complete_features: set = set()
+        self._required: dict[int, tuple] = {}
+        self._feature_index: dict[int, dict] = {}
+
+    # -- loading -------------------------------------------------------------------------
+
+    def _add(self, record: dict, name: str) -> int:
+        rid = len(self.records)
+        self.records.append(record)
+        self.names.append(name)
+        self.keys.append(self.version_key(record))
+        self._track.append(split_features(record.get("track_features")))
+        self._features.append(split_features(record.get("features")))
+        return rid
+
+    def group(self, name: str) -> tuple:
+        """The name's record ids, best first (classic's group order)."""
+        ids = self._groups.get(name)
+        if ids is not None:
+            return ids
+        seen = set()
+        loaded = []
+        for repo in self.repos:
+            for record in repo.get(name):
+                ident = (
+                    record.get("channel"), record.get("subdir"), record.get("version"),
+                    record.get("build"), record.get("build_number") or 0,
+                )
+                if ident in seen:  # classic's index is keyed by the record's identity
+                    continue
+                seen.add(ident)
+                loaded.append(self._add(record, name))
+        unmanageable = [i for i in loaded if self.records[i].get("package_type") in _UNMANAGEABLE]
+        if unmanageable:
+            loaded = unmanageable
+        for rid in loaded:
+            for feature in self._track[rid]:
+                self._trackers.setdefault(feature, []).append(rid)
+        keys = self.keys
+        ids = tuple(sorted(loaded, key=keys.__getitem__, reverse=True))
+        self._groups[name] = ids
+        return ids
+
+    def loaded_names(self):
+        return self._groups.keys()
+
+    def all_names(self) -> list:
+        """Every name any repo offers (only for the rare glob-name spec)."""
+        if self._all_names is None:
+            names = set()
+            for repo in self.repos:
+                names.update(repo.names())
+            self._all_names = sorted(names)
+        return self._all_names
+
+    def add_feature_record(self, feature: str) -> int:
+        """The ``feature@`` pseudo-record classic's index adds for a requested feature."""
+        rid = self.feature_records.get(feature)
+        if rid is None:
+            name = feature + "@"
+            record = {
+                "name": name, "version": "0", "build": "0", "build_number": 0,
+                "channel": "@", "subdir": "", "track_features": feature, "depends": [],
+                "fn": name, "md5": "12345678901234567890123456789012",
+            }
+            rid = self._add(record, name)
+            self._groups[name] = (rid,)
+            self._trackers.setdefault(feature, []).append(rid)
+            self.feature_records[feature] = rid
+        return rid
+
+    def trackers(self, feature: str) -> list:
+        """Ids tracking the feature: classic's full index sees every tracker, so load every
+        name that has one (repos that can say which, and in-memory repos)."""
+        if feature not in self._complete_features:
+            self._complete_features.add(feature)
+            for name in self._names_tracking(feature):
+                self.group(name)
+        return self._trackers.get(feature, [])
+
+    def _names_tracking(self, feature: str) -> list:
+        names = set()
+        for repo in self.repos:
+            lookup = getattr(repo, "names_tracking", None)
+            if lookup is not None:
+                names.update(lookup(feature))
+            elif getattr(repo, "_load", None) is None:  # records already in memory: cheap
+                index = self._feature_index.get(id(repo))
+                if index is None:
+                    index = self._feature_index[id(repo)] = _tracking_index(repo)
+                names.update(index.get(feature, ()))
+        return sorted(names)
+
+    def tracked_features(self):
+        return self._trackers.keys()
+
+    def track_features(self, rid: int) -> tuple:
+        return self._track[rid]
+
+    def features(self, rid: int) -> tuple:
+        return self._features[rid]
+
+    def is_feature_record(self, rid: int) -> bool:
+        return self.records[rid].get("channel") == "@" and self.names[rid].endswith("@")
+
+    # -- dependencies ----------------------------------------------------------------------
+
+    def _dep(self, spec, optional: bool, feature: str | None = None) -> Dep:
+        key = (str(spec), optional, feature)
+        dep = self._dep_cache.get(key)
+        if dep is None:
+            dep = self._dep_cache[key] = Dep(spec, optional, feature)
+        return dep
+
+    def deps(self, rid: int):
+        """``combined_depends`` + feature deps; ``None`` when a spec is invalid."""
+        try:
+            return self._deps[rid]
+        except KeyError:
+            pass
+        record = self.records[rid]
+        try:
+            merged = merge_specs(record.get("depends") or ())
+            result = {spec.name: (spec, False) for spec in merged}
+            for text in record.get("constrains") or ():
+                spec = parse_spec(text)
+                # a constrains on a name already depended on replaces that dependency and
+                # stays required; on a new name it is optional (combined_depends)
+                result[spec.name] = (spec, spec.name not in result)
+            deps = [self._dep(spec, optional) for spec, optional in result.values()]
+        except (InvalidSpec, InvalidVersion, ValueError):
+            deps = None
+        else:
+            for feature in self._features[rid]:
+                deps.append(self._dep(parse_spec(f"*[track_features={feature}]"), False, feature))
+            deps = tuple(deps)
+        self._deps[rid] = deps
+        return deps
+
+    # -- matching ----------------------------------------------------------------------------
+
+    def matches(self, spec) -> tuple:
+        """Ids the spec matches (classic's ``find_matches``), in group order; cached."""
+        key = str(spec)
+        found = self._matches.get(key)
+        if found is None:
+            found = self._find(spec)
+            if _plain_name(spec.name):
+                # a feature or glob spec's answer grows as names load: never cached
+                self._matches[key] = found
+        return found
+
+    def match_mask(self, spec) -> int:
+        """``matches`` as an int bitset over record ids."""
+        key = str(spec)
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = 0
+            for rid in self.matches(spec):
+                mask |= 1 << rid
+            if _plain_name(spec.name):
+                self._masks[key] = mask
+        return mask
+
+    def required_masks(self, rid: int) -> tuple:
+        """Match bitsets of the record's required dependencies (reduction's hot loop)."""
+        masks = self._required.get(rid)
+        if masks is None:
+            deps = self.deps(rid) or ()
+            masks = tuple(self.dep_mask(d) for d in deps if not d.optional)
+            if all(_plain_name(d.name) for d in deps):
+                self._required[rid] = masks  # feature deps may gain trackers: recompute
+        return masks
+
+    def dep_mask(self, dep) -> int:
+        """``match_mask`` of a dependency, kept on the (pool-owned) ``Dep``."""
+        mask = dep.mask
+        if mask is None:
+            mask = self.match_mask(dep.spec)
+            if _plain_name(dep.name):
+                dep.mask = mask
+        return mask
+
+    def _find(self, spec) -> tuple:
+        name = spec.name
+        if _plain_name(name):
+            return self._match_group(spec, self.group(name))
+        features = split_features(spec.get("track_features"))
+        if features:
+            candidates = []
+            for feature in features:
+                candidates.extend(self.trackers(feature))
+            return tuple(rid for rid in candidates if spec.match(self.records[rid]))
+        found = []
+        for other in self.all_names():
+            if name == "*" or fnmatchcase(other, name):
+                found.extend(self._match_group(spec, self.group(other), slow=True))
+        return tuple(found)
+
+    def _match_group(self, spec, ids: tuple, slow: bool = False) -> tuple:
+        if spec.is_name_only and not slow:
+            return ids
+        records = self.records
+        if slow or any(spec.get(field) is not None for field in _SLOW_FIELDS):
+            return tuple(rid for rid in ids if spec.match(records[rid]))
+        check_version = spec.version is not None
+        check_build = spec.get("build") is not None or spec.get("build_number") is not None
+        by_version: dict[str, bool] = {}
+        found = []
+        for rid in ids:
+            record = records[rid]
+            if check_version:
+                text = record.get("version") or ""
+                ok = by_version.get(text)
+                if ok is None:
+                    ok = by_version[text] = spec.match_version(text)
+                if not ok:
+                    continue
+            if check_build and not spec.match_build(
+                record.get("build") or "", record.get("build_number") or 0
+            ):
+                continue
+            found.append(rid)
+        return tuple(found)
+
+
+def _tracking_index(repo) -> dict:
+    """feature -> names with a record tracking it, for an in-memory repo."""
+    index: dict[str, set] = {}
+    for name in repo.names():
+        for record in repo.get(name):
+            for feature in split_features(record.get("track_features")):
+                index.setdefault(feature, set()).add(name)
+    return index
+
+
+def _plain_name(name) -> bool:
+    """An exact package name (not ``*``, not a glob)."""
+    return bool(name) and "*" not in name and "?" not in name and "[" not in name

@@ -1,0 +1,265 @@
+"""Classic's reduced index (``Resolve.get_reduced_index``) on record ids.
+
+The reduced index is the universe classic's SAT problem is built over: which records may be
+chosen at all. Its ranks, its virtual-package enforcement (dependencies on ``__x`` get no
+clause, so a record whose ``__x`` dependency has no match survives only if the reduction
+keeps it) and its strict channel filter all change answers, so it is ported step by step:
+
+1. hide feature pseudo-records that were not requested (we only create requested ones);
+2. under strict priority, drop records not from the name's top channel;
+3. two passes of ``filter_group`` from the explicit specs (most exact first): drop records
+   that contradict an explicit spec or have a required dependency with no survivor, and
+   recurse into dependency names shared by every survivor of a group;
+4. collect what is reachable from the explicit specs through valid records, not following
+   ``track_features`` dependencies nor specs broader than the ones already seen for a name
+   (the "broadening" guard, ``Resolve._broader``).
+
+``filter_out`` maps a record id to ``False`` (kept) or a reason string, like classic's.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import deque
+
+from .spec import parse_spec
+
+
+class Reduction:
+    """One reduced-index computation over ``pool`` for the given explicit specs."""
+
+    def __init__(self, pool, strict: bool):
+        self.pool = pool
+        self.strict = strict
+        self.filter_out: dict[int, object] = {}
+        self.dead = 0  # bitset of the ids filter_out rejects (a reason, not False)
+        self._strict_channel: dict[str, str | None] = {}
+        self._valid_spec_memo: dict[tuple, bool] = {}
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def strict_channel(self, name: str):
+        """The channel of the name's best priority (ties: the best record's channel)."""
+        try:
+            return self._strict_channel[name]
+        except KeyError:
+            pass
+        pool = self.pool
+        best = None
+        best_priority = None
+        priorities = pool.policy.channel_priorities()
+        for rid in pool.group(name):
+            channel = pool.records[rid].get("channel")
+            priority = priorities.get(channel, 1)
+            if best_priority is None or priority < best_priority:
+                best, best_priority = channel, priority
+        self._strict_channel[name] = best
+        return best
+
+    def _channel(self, rid: int):
+        return self.pool.records[rid].get("channel")
+
+    def is_valid(self, rid: int) -> bool:
+        """Classic's ``valid2``: every dependency has a valid match; cycles count as valid.
+
+        It marks what it proves invalid in ``filter_out`` as it goes (classic does too).
+        """
+        filter_out = self.filter_out
+        value = filter_out.get(rid)
+        if value is None:
+            filter_out[rid] = False  # provisional: a cycle back here is assumed valid
+            deps = self.pool.deps(rid)
+            if deps is None:
+                value = self._drop(rid, "invalid dep specs")
+            else:
+                ok = True
+                for index, dep in enumerate(deps):
+                    if not self._is_valid_dep(rid, index, dep):
+                        ok = False
+                        break
+                value = False if ok else self._drop(rid, "invalid depends specs")
+        return not value
+
+    def _drop(self, rid: int, reason: str) -> str:
+        self.filter_out[rid] = reason
+        self.dead |= 1 << rid
+        return reason
+
+    def _is_valid_dep(self, rid: int, index: int, dep) -> bool:
+        # classic memoises this per dependency object, and its objects are per record
+        key = (rid, index)
+        memo = self._valid_spec_memo
+        result = memo.get(key)
+        if result is None:
+            result = dep.optional or any(self.is_valid(other) for other in self.pool.matches(dep.spec))
+            memo[key] = result
+        return result
+
+    # -- the reduction --------------------------------------------------------------------------
+
+    def run(self, explicit: list, features: list) -> list:
+        """Return the reduced index as a list of record ids (explicit: ``Dep``s)."""
+        limit = sys.getrecursionlimit()
+        if limit < 20000:
+            sys.setrecursionlimit(20000)  # valid2 and filter_group recurse along dep chains
+        try:
+            return self._run(explicit, features)
+        finally:
+            sys.setrecursionlimit(limit)
+
+    def _run(self, explicit: list, features: list) -> list:
+        pool = self.pool
+        filter_out = self.filter_out
+        for feature in features:
+            filter_out[pool.add_feature_record(feature)] = False
+        explicit = sorted(explicit, key=lambda dep: (self._exactness(dep), dep.text), reverse=True)
+        self.explicit_pool = {}
+        for dep in explicit:
+            self.explicit_pool[dep.name] = self.explicit_pool.get(dep.name, 0) | pool.match_mask(dep.spec)
+        self.snames = set()
+        self.cp_filter_applied = set()
+        for _ in range(2):
+            self.snames.clear()
+            queue = deque(explicit)
+            while queue:
+                dep = queue.popleft()
+                if self._filter_group([dep]):
+                    queue.append(dep)
+        return self._collect(explicit, features)
+
+    def _exactness(self, dep) -> int:
+        strictness = dep.spec.strictness
+        if strictness != 3:
+            return strictness
+        value = 3
+        found = self.pool.matches(dep.spec)
+        if found:
+            for text in self.pool.records[found[0]].get("depends") or ():
+                value += parse_spec(text).strictness
+        return value
+
+    def _filter_group(self, specs) -> bool | None:
+        """Classic's nested ``filter_group``: True if it pruned something, None on a dead end."""
+        pool = self.pool
+        filter_out = self.filter_out
+        name = next(iter(specs)).name
+        group = pool.group(name) if _plain_name(name) else ()
+        if group and self.strict and name not in self.cp_filter_applied:
+            channel = self.strict_channel(name)
+            for rid in group:
+                if self._channel(rid) != channel:
+                    self._drop(rid, "removed due to strict channel priority")
+            self.cp_filter_applied.add(name)
+
+        match_mask = 0
+        for dep in specs:
+            match_mask |= pool.dep_mask(dep)
+        required_mask = self.explicit_pool.get(name)
+        old = new = 0
+        for rid in group:
+            if filter_out.setdefault(rid, False):
+                continue
+            old += 1
+            if not (match_mask >> rid) & 1 or (required_mask and not (required_mask >> rid) & 1):
+                self._drop(rid, "incompatible with required spec")
+                continue
+            deps = pool.deps(rid)
+            if deps is None:
+                self._drop(rid, "invalid dep specs")
+                continue
+            alive = ~self.dead
+            for mask in pool.required_masks(rid):
+                if not mask & alive:
+                    missing = [d for d in deps if not d.optional and not pool.dep_mask(d) & alive]
+                    self._drop(rid, "unsatisfiable dependencies " + " ".join(d.text for d in missing))
+                    break
+            else:
+                filter_out[rid] = False
+                new += 1
+
+        reduced = new < old
+        if any(dep.optional for dep in specs):
+            return reduced
+        if new == 0:
+            return None
+        if reduced or name not in self.snames:
+            self.snames.add(name)
+            shared: dict[str, list] = {}
+            for rid in group:
+                if filter_out.get(rid, False):
+                    continue
+                for dep in pool.deps(rid):
+                    if not dep.optional:
+                        shared.setdefault(dep.name, []).append(dep)
+            shared.pop("*", None)  # track_features dependencies
+            for dep_name, deps in shared.items():
+                if len(deps) >= new:
+                    result = self._filter_group(list(dict.fromkeys(deps)))
+                    if result:
+                        reduced = True
+                    elif result is None:
+                        return None
+        return reduced
+
+    def _collect(self, explicit: list, features: list) -> list:
+        """Step 4: everything reachable from the explicit specs through valid records."""
+        pool = self.pool
+        strict = self.strict
+        index: dict[int, None] = {}
+        for feature in features:
+            index[pool.feature_records[feature]] = None
+        seed: dict[str, list] = {}
+        for dep in explicit:
+            seed.setdefault(dep.name, []).append(dep)
+        for root in explicit:
+            adding = [rid for rid in pool.matches(root.spec) if rid not in index and self.is_valid(rid)]
+            if strict and adding:
+                channel = self.strict_channel(pool.names[adding[0]])
+                adding = [rid for rid in adding if self._channel(rid) == channel]
+            for rid in adding:
+                index[rid] = None
+            for rid in adding:
+                self._expand(rid, seed, index)
+        return list(index)
+
+    def _expand(self, root: int, seed: dict, index: dict) -> None:
+        pool = self.pool
+        strict = self.strict
+        specs_by_name = {name: list(deps) for name, deps in seed.items()}
+        root_deps = pool.deps(root) or ()
+        for dep in root_deps:
+            known = specs_by_name.get(dep.name, [])
+            if dep not in known and (not known or dep.spec.strictness >= known[0].spec.strictness):
+                known.insert(0, dep)
+            specs_by_name[dep.name] = known
+        seen = set()
+        pending = list(dict.fromkeys(root_deps))
+        pending_set = set(pending)
+        while pending:
+            dep = pending.pop()
+            pending_set.discard(dep)
+            seen.add(dep)
+            for rid in pool.matches(dep.spec):
+                if rid in index or not self.is_valid(rid):
+                    continue
+                if strict and self.strict_channel(pool.names[rid]) != self._channel(rid):
+                    continue
+                index[rid] = None
+                for new in pool.deps(rid) or ():
+                    if new in seen or new in pending_set:
+                        continue
+                    known = specs_by_name.get(new.name)
+                    broader = bool(known) and new.spec.strictness < known[0].spec.strictness
+                    if new.feature is None and _no_track_features(new) and not broader:
+                        pending.append(new)
+                        pending_set.add(new)
+                    else:
+                        seen.add(new)
+
+
+def _plain_name(name: str) -> bool:
+    return bool(name) and name != "*" and not any(c in name for c in "*?[")
+
+
+def _no_track_features(dep) -> bool:
+    return dep.spec.get("track_features") is None

@@ -1,0 +1,432 @@
+"""The solve pipeline: ``solve`` (classic's ``Resolve.solve``) and ``conflicting_specs``.
+
+``solve``: parse the requests, check every required spec has a candidate (classic's
+``verify_specs``), reduce the index (``reduce.py``), rank each name's reduced records
+(``optimize.rank_records``), encode lazily (``encode.py``), find a first model with a brancher
+that follows classic's preferences, then minimise classic's objectives in classic's order
+(``optimize.py``) and return the chosen record dicts.
+
+``conflicting_specs``: which of the caller's specs conflict, from a failed-assumption core
+over selector literals on the unreduced pool, shrunk by deletion to a minimal subset (the role
+of classic's ``get_conflicting_specs``).
+"""
+
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+
+from .encode import Encoder, make_brancher
+from .errors import PackagesNotFound, Unsatisfiable
+from .optimize import Optimizer, rank_records, version_terms
+from .policy import Policy
+from .pool import Pool, split_features
+from .reduce import Reduction
+from .request import _target_key, as_request
+from .sat import SatSolver
+from .spec import parse_spec
+
+#: rank positions in ``rank_records`` tuples
+_IC, _IV, _IB, _IA, _IT = range(5)
+
+
+class _Request:
+    """A caller's spec, parsed, with its index in the caller's list."""
+
+    __slots__ = ("index", "request", "spec", "features", "dep")
+
+    def __init__(self, index, request, spec, features, dep):
+        self.index = index
+        self.request = request
+        self.spec = spec
+        self.features = features
+        self.dep = dep
+
+
+def _parse_requests(pool: Pool, specs) -> list:
+    """Parse and de-duplicate (classic solves ``set(specs)``), keeping the caller's order."""
+    seen = set()
+    parsed = []
+    for index, item in enumerate(specs):
+        request = as_request(item)
+        key = (request.spec, request.optional, _target_key(request.target))
+        if key in seen:
+            continue
+        seen.add(key)
+        spec = parse_spec(request.spec)
+        features = split_features(spec.get("track_features"))
+        dep = None if features else pool._dep(spec, request.optional)
+        parsed.append(_Request(index, request, spec, features, dep))
+    return parsed
+
+
+def _check_found(pool: Pool, requests: list) -> None:
+    """Classic's ``verify_specs``: a required, non-feature spec with no match at all."""
+    missing = [r for r in requests if r.dep is not None and not r.request.optional
+               and not pool.matches(r.spec)]
+    if missing:
+        texts = [str(r.spec) for r in missing]
+        raise PackagesNotFound(texts, [(text,) for text in texts])
+
+
+def _requested_features(requests: list) -> list:
+    features = []
+    for request in requests:
+        for feature in request.features:
+            if feature not in features:
+                features.append(feature)
+    return features
+
+
+class _Solve:
+    """One call of ``solve``: the pool, the reduced groups, the encoding and the objectives."""
+
+    def __init__(self, repos, specs, policy: Policy | None):
+        self.policy = policy or Policy()
+        self.pool = Pool(repos, self.policy)
+        self.requests = _parse_requests(self.pool, specs)
+
+    def reduced_groups(self) -> dict:
+        pool = self.pool
+        explicit = [r.dep for r in self.requests if r.dep is not None]
+        features = _requested_features(self.requests)
+        kept = Reduction(pool, self.policy.strict).run(explicit, features)
+        kept_set = set(kept)
+        groups = {}
+        for name in sorted({pool.names[rid] for rid in kept}):
+            groups[name] = [rid for rid in pool.group(name) if rid in kept_set]
+        return groups
+
+    def roles(self, groups: dict) -> None:
+        """Spec groups as classic builds them (``specr``, ``speco``, ``speca``, ``specm``)."""
+        self.specr_names = []
+        self.speco_names = []
+        self.speca_names = []
+        self.target_rids = []
+        missing = set(groups)
+        for request in self.requests:
+            name = request.spec.name
+            missing.discard(name)
+            if not request.request.optional:
+                if request.request.target is not None:
+                    self.speca_names.append(name)
+                    self._add_target(groups, name, request.request.target)
+                else:
+                    self.specr_names.append(name)
+            elif self._matches_reduced(groups, request.spec):
+                self.speco_names.append(name)
+                self.speca_names.append(name)
+                if request.request.target is not None:
+                    self._add_target(groups, name, request.request.target)
+        self.specm_names = sorted(missing)
+        self.speca_names.extend(self.specm_names)
+
+    def _matches_reduced(self, groups, spec) -> bool:
+        mask = self.pool.match_mask(spec)
+        for ids in ([groups[spec.name]] if spec.name in groups else groups.values()):
+            if any((mask >> rid) & 1 for rid in ids):
+                return True
+        return False
+
+    def _add_target(self, groups, name, target) -> None:
+        key = _target_key(target)
+        for rid in groups.get(name, ()):
+            record = self.pool.records[rid]
+            if record is target or _target_key(record) == key:
+                self.target_rids.append(rid)
+                return
+
+    def order_key(self, ranks: dict, groups: dict):
+        """The brancher's per-name preference: classic's objective order seen from one name."""
+        pool = self.pool
+        requested = set(self.specr_names)
+        targets = set(self.target_rids)
+        targeted_names = {pool.names[rid] for rid in targets}
+        position = {rid: i for ids in groups.values() for i, rid in enumerate(ids)}
+
+        def key(rid):
+            ic, iv, ib, ia, it = ranks[rid]
+            tracked = 1 if pool.track_features(rid) else 0
+            name = pool.names[rid]
+            if name in requested:
+                return (ic, iv, tracked, ib, ia, it, position[rid])
+            if name in targeted_names:
+                return (tracked, rid not in targets, ic, iv, ib, ia, it, position[rid])
+            return (tracked, ic, iv, ib, ia, it, position[rid])
+
+        return key
+
+    def run(self, remove: bool) -> list:
+        pool = self.pool
+        _check_found(pool, self.requests)
+        groups = self.reduced_groups()
+        self.roles(groups)
+        ranks = {}
+        for ids in groups.values():
+            ranks.update(rank_records(ids, pool.keys, self.policy.ignore_timestamps))
+        solver = SatSolver()
+        encoder = Encoder(solver, pool, dict(groups), self.order_key(ranks, groups))
+        for request in self.requests:
+            encoder.add_request(request.index, request.spec, request.request.optional)
+        # every objective's variables must exist before the first model is taken
+        objectives = list(self.objectives(encoder, groups, ranks, remove))
+        solver.set_brancher(make_brancher(encoder))
+        if not solver.solve(assumptions=encoder.selectors):
+            raise self._unsatisfiable()
+        for selector in encoder.selectors:
+            solver.add_clause([selector], reason=("requests-hold",))
+        optimizer = Optimizer(solver, solver.model())
+        for label, terms in objectives:
+            optimizer.minimize(label, terms)
+        self.stats = {"solves": optimizer.solves + 1, "values": optimizer.values}
+        chosen = encoder.chosen(optimizer.model)
+        chosen = [rid for rid in chosen if pool.records[rid].get("channel") != "@"]
+        chosen.sort(key=lambda rid: pool.names[rid])
+        return [pool.records[rid] for rid in chosen]
+
+    def objectives(self, encoder, groups, ranks, remove: bool):
+        """Classic's objective list (``engine-algorithms.md`` §1.2), in order."""
+        rec_var = encoder.rec_var
+        name_var = encoder.name_var
+        specr = list(dict.fromkeys(self.specr_names))
+        speca = list(dict.fromkeys(self.speca_names))
+        speco = list(dict.fromkeys(n for n in self.speco_names if n in name_var))
+
+        def metric(names, position):
+            return version_terms(names, groups, ranks, rec_var, position)
+
+        if remove:
+            yield "removal", [(-name_var[n], 1) for n in speco]
+        yield "requested-channel", metric(specr, _IC)
+        yield "requested-version", metric(specr, _IV)
+        yield "track-features", [(var, 1) for var in encoder.feature_var.values()]
+        yield "misfeatures", encoder.misfeature_terms()
+        yield "requested-build", metric(specr, _IB)
+        yield "requested-arch", metric(specr, _IA)
+        if not remove:
+            yield "optional-installs", [(name_var[n], 1) for n in speco]
+        yield "updates", [(-rec_var[rid], 1) for rid in dict.fromkeys(self.target_rids)]
+        yield "others-channel", metric(speca, _IC)
+        yield "others-version", metric(speca, _IV)
+        yield "others-build", metric(speca, _IB)
+        yield "others-arch", metric(speca, _IA)
+        yield "package-count", [(self._count_literal(encoder, n), 1) for n in self.specm_names]
+        timestamps = dict(metric(speca, _IT))
+        timestamps.update(metric(specr, _IT))
+        yield "timestamps", list(timestamps.items())
+
+    def _count_literal(self, encoder, name: str) -> int:
+        """The literal classic's package count uses for a name: ``push_MatchSpec(name)``.
+
+        For a feature pseudo-record's name ``f@`` that spec parses as ``*[track_features=f]``,
+        so classic counts "some record tracking exactly f is installed", not the pseudo-record.
+        """
+        feature = name[:-1]
+        if not name.endswith("@") or feature not in encoder.feature_var:
+            return encoder.name_var[name]
+        pool = self.pool
+        exact = [rid for rid in encoder.trackers.get(feature, ())
+                 if set(pool.track_features(rid)) == {feature}]
+        if len(exact) == len(encoder.trackers.get(feature, ())):
+            return encoder.feature_var[feature]
+        solver = encoder.solver
+        var = solver.new_var()
+        for rid in exact:  # var >= any exact tracker: enough for a term that is minimised
+            solver.add_clause([-encoder.rec_var[rid], var], reason=("feature", feature))
+        return var
+
+    def _unsatisfiable(self) -> Unsatisfiable:
+        from .explain import explain_conflict  # the only user; keeps solve's imports as they are
+
+        reasons: list = []
+        core = _minimal_conflict(self.pool, self.requests, reasons)
+        found = explain_conflict(self.pool, self.requests, reasons, core)
+        error = Unsatisfiable(core=found.core, chains=found.chains,
+                              explanation=found.text, tree=found.tree)
+        error.bad_deps = found.bad_deps  # classic's classified chains, for the adapter
+        return error
+
+
+def solve(repos, specs, policy: Policy | None = None, remove: bool = False) -> list:
+    """Classic's ``Resolve.solve(specs)``: the chosen record dicts, one per name.
+
+    Raises ``PackagesNotFound`` when a required spec has no candidate at all and
+    ``Unsatisfiable`` when no solution exists.
+    """
+    with _gc_paused():
+        return _Solve(repos, specs, policy).run(remove)
+
+
+@contextmanager
+def _gc_paused():
+    """The cyclic GC finds nothing to free in a solve but costs ~30% of it (many small
+    lists and tuples); pause it for the call."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def reduced_index(repos, specs, policy: Policy | None = None) -> dict:
+    """Classic's ``get_reduced_index`` (as ``_get_package_pool``): name -> record dicts, best
+    first. Raises ``PackagesNotFound`` like ``solve``."""
+    problem = _Solve(repos, specs, policy)
+    _check_found(problem.pool, problem.requests)
+    records = problem.pool.records
+    return {name: [records[rid] for rid in ids] for name, ids in problem.reduced_groups().items()}
+
+
+# -- conflicting specs --------------------------------------------------------------------------
+
+
+def _full_groups(pool: Pool, requests: list) -> dict:
+    """Every record reachable by name from the requests (classic's unreduced index)."""
+    names = []
+    seen = set()
+    for request in requests:
+        if request.dep is not None:
+            found = pool.matches(request.spec)
+            for rid in found:
+                if pool.names[rid] not in seen:
+                    seen.add(pool.names[rid])
+                    names.append(pool.names[rid])
+    for feature in _requested_features(requests):
+        rid = pool.add_feature_record(feature)
+        seen.add(pool.names[rid])
+        names.append(pool.names[rid])
+    index = 0
+    while index < len(names):
+        for rid in pool.group(names[index]):
+            for dep in pool.deps(rid) or ():
+                name = dep.name
+                if name not in seen and name != "*" and not any(c in name for c in "*?["):
+                    seen.add(name)
+                    names.append(name)
+        index += 1
+    return {name: list(pool.group(name)) for name in sorted(seen) if pool.group(name)}
+
+
+class _OutOfBudget(Exception):
+    pass
+
+
+class _BudgetSolver(SatSolver):
+    """A ``SatSolver`` whose ``solve`` can give up after a number of conflicts.
+
+    Shrinking a conflict tries subsets that may be hard to refute (a sudoku with one given
+    left); a trial that runs out of budget simply keeps its spec. (Uses the core's conflict
+    hook; asked in .status/requests.txt for a public ``conflict_limit``.)
+    """
+
+    _budget = None
+
+    def _resolve_conflict(self, *args):
+        if self._budget is not None:
+            self._budget -= 1
+            if self._budget < 0:
+                raise _OutOfBudget
+        return super()._resolve_conflict(*args)
+
+    def solve_within(self, assumptions, conflicts: int):
+        """True / False, or None when the budget ran out (the solver is back at level 0)."""
+        self._budget = conflicts
+        try:
+            return self.solve(assumptions=assumptions)
+        except _OutOfBudget:
+            self._fill_epoch = None
+            self._backtrack(0)
+            return None
+        finally:
+            self._budget = None
+
+
+#: conflicts a deletion trial may spend before its spec is kept in the core
+_TRIAL_BUDGET = 200
+
+
+def _reduced_is_satisfiable(pool: Pool, requests: list) -> bool:
+    """Classic's first check in ``get_conflicting_specs``: a model over the reduced index."""
+    explicit = [r.dep for r in requests if r.dep is not None]
+    kept = Reduction(pool, pool.policy.strict).run(explicit, _requested_features(requests))
+    if not kept:
+        return False
+    kept_set = set(kept)
+    groups = {}
+    for name in sorted({pool.names[rid] for rid in kept}):
+        groups[name] = [rid for rid in pool.group(name) if rid in kept_set]
+    solver = SatSolver()
+    order = {rid: i for ids in groups.values() for i, rid in enumerate(ids)}
+    encoder = Encoder(solver, pool, groups, order.__getitem__)
+    for request in requests:
+        encoder.add_request(request.index, request.spec, request.request.optional)
+    solver.set_brancher(make_brancher(encoder))
+    return solver.solve(assumptions=encoder.selectors)
+
+
+def _reduction_refutes(pool: Pool, requests: list) -> bool:
+    """Cheap and sound: classic's reduction leaves a required request without a record."""
+    explicit = [r.dep for r in requests if r.dep is not None]
+    kept = Reduction(pool, pool.policy.strict).run(explicit, _requested_features(requests))
+    mask = 0
+    for rid in kept:
+        mask |= 1 << rid
+    return any(
+        not r.request.optional and not pool.dep_mask(r.dep) & mask
+        for r in requests if r.dep is not None
+    )
+
+
+def _minimal_conflict(pool: Pool, requests: list, reasons: list | None = None) -> list:
+    """A small set of requests that cannot hold together (empty when they can); ``reasons``,
+    when given, receives the clause reasons of the first refutation (for ``explain.py``).
+
+    Refuted on the unreduced pool with every dependency clause present (unit propagation
+    then prunes like classic's reduction), then shrunk by deletion; each deletion trial has
+    a conflict budget, so the result is minimal except where proving it would be costly.
+    """
+    groups = _full_groups(pool, requests)
+    solver = _BudgetSolver()
+    order = {rid: i for ids in groups.values() for i, rid in enumerate(ids)}
+    encoder = Encoder(solver, pool, groups, order.__getitem__, virtual_clauses=True, eager=True)
+    for rid, var in encoder.rec_var.items():
+        if pool.deps(rid) is None:
+            solver.add_clause([-var], reason=("invalid", rid))
+    by_selector = {}
+    for request in requests:
+        selector = encoder.add_request(request.index, request.spec, request.request.optional)
+        by_selector[selector] = request
+    # no preference brancher here: proving a conflict wants the solver's activity heuristic
+    active = list(encoder.selectors)
+    if solver.solve(assumptions=active):
+        return []
+    if reasons is not None:
+        reasons.extend(solver.conflict_reasons())
+    core = set(solver.core() or active)
+    kept = [s for s in active if s in core]
+    index = 0
+    while index < len(kept):
+        trial = kept[:index] + kept[index + 1:]
+        outcome = solver.solve_within(trial, _TRIAL_BUDGET) if trial else True
+        if outcome is None and _reduction_refutes(pool, [by_selector[s] for s in trial]):
+            kept = trial  # too hard for the budget, but classic's reduction refutes it
+        elif outcome is False:
+            smaller = set(solver.core() or trial)
+            kept = [s for s in trial if s in smaller]
+        else:
+            index += 1
+    return [by_selector[s] for s in kept]
+
+
+def conflicting_specs(repos, specs, policy: Policy | None = None) -> list:
+    """The subset of ``specs`` (as given) that conflicts; empty when they can all hold."""
+    policy = policy or Policy()
+    pool = Pool(repos, policy)
+    items = list(specs)
+    with _gc_paused():
+        requests = _parse_requests(pool, items)
+        if _reduced_is_satisfiable(pool, requests):
+            return []
+        return [items[r.index] for r in _minimal_conflict(pool, requests)]

@@ -1,0 +1,85 @@
+"""Record loaders shared by the engine's solve tests and ``scripts/record_classic_answers.py``.
+
+They turn the shared data (``../shared/data``) into plain record dicts the way conda's own
+test helpers and ``SubdirData`` present them to classic, so that classic and the engine solve
+over the very same records:
+
+* ``conda-test-indexes/index*.json`` (``conda.testing.helpers._get_index_r_base``): channel
+  ``channel-N``; subdir ``noarch`` when the record says ``subdir: noarch`` or has ``noarch``,
+  else the platform subdir; python 2.x/3.x records gain a ``pip`` dependency
+  (``add_pip_as_python_dependency``; indexes 1, 2 and 4 only);
+* ``channels/<name>/<subdir>/repodata.json``: ``packages.conda`` plus the ``packages`` entries
+  without a ``.conda`` twin, subdir from the folder, the same pip rule.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+SUBDIR = "linux-64"
+#: index file -> (channel name, add pip), as conda.testing.helpers.get_index_r_N
+TEST_INDEXES = {
+    "index.json": ("channel-1", True),
+    "index2.json": ("channel-2", True),
+    "index4.json": ("channel-4", True),
+    "index5.json": ("channel-5", False),
+}
+
+
+def _add_pip(record: dict) -> None:
+    if record["name"] == "python" and record["version"].startswith(("2.", "3.")):
+        record["depends"] = list(record.get("depends") or ()) + ["pip"]
+
+
+def load_test_index(data_dir: Path, filename: str, subdir: str = SUBDIR) -> list[dict]:
+    channel, add_pip = TEST_INDEXES[filename]
+    with open(Path(data_dir) / "conda-test-indexes" / filename) as handle:
+        packages = json.load(handle)
+    records = []
+    for fn, raw in packages.items():
+        record = dict(raw)
+        noarch = record.get("subdir") == "noarch" or record.get("noarch")
+        record["subdir"] = "noarch" if noarch else subdir
+        record["channel"] = channel
+        record["fn"] = fn
+        record.setdefault("depends", [])
+        if add_pip:
+            _add_pip(record)
+        records.append(record)
+    return records
+
+
+def load_channel(data_dir: Path, channel: str, subdirs=(SUBDIR, "noarch"), name=None,
+                 add_pip: bool = True) -> list[dict]:
+    records = []
+    for subdir in subdirs:
+        path = Path(data_dir) / "channels" / channel / subdir / "repodata.json"
+        if not path.exists():
+            continue
+        with open(path) as handle:
+            repodata = json.load(handle)
+        conda_packages = repodata.get("packages.conda", {})
+        legacy = repodata.get("packages", {})
+        shadowed = {fn[: -len(".conda")] + ".tar.bz2" for fn in conda_packages}
+        entries = list(conda_packages.items())
+        entries += [(fn, raw) for fn, raw in legacy.items() if fn not in shadowed]
+        for fn, raw in entries:
+            record = dict(raw)
+            record["subdir"] = subdir
+            record["channel"] = name or channel
+            record["fn"] = fn
+            record.setdefault("depends", [])
+            if add_pip:
+                _add_pip(record)
+            records.append(record)
+    return records
+
+
+def dist_str(record: dict) -> str:
+    """``channel/subdir::name-version-build``, as classic's ``PackageRecord.dist_str``."""
+    subdir = record.get("subdir")
+    return "{}{}::{}-{}-{}".format(
+        record["channel"], "/" + subdir if subdir else "", record["name"],
+        record["version"], record["build"],
+    )
