@@ -16,24 +16,20 @@ refutation (``SatSolver.conflict_reasons()``, see ``encode.py`` for their kinds)
    versions); consecutive root requests are merged into one cause;
 4. **tree -> text**: PubGrub's reporter rules ("Because X and Y, Z." / "And because ...").
 
-``classic_chains`` computes classic's ``UnsatisfiableError`` chains (the semantics of conda's
-``Resolve.build_conflict_map`` and ``_classify_bad_deps``), which conda's tests check verbatim.
+Classic's ``UnsatisfiableError`` chains, which conda's tests check verbatim, come from
+``chains.py``.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 
+from .chains import CHAIN_SEED_LIMIT, CHECK_DEPTH, classic_chains, classify_chains
+from .request import role_of
 from .spec import parse_spec
 from .version import parse_version
 
 ROOT = "<root>"
-#: classic's ``unsatisfiable_hints_check_depth`` default
-CHECK_DEPTH = 2
-#: above this many requests the chains are seeded from the conflicting ones only (classic
-#: seeds them from every spec and can take minutes)
-CHAIN_SEED_LIMIT = 64
 #: PubGrub steps before giving up on a grouping (the proofs here are small)
 _STEP_LIMIT = 20000
 
@@ -255,18 +251,9 @@ def _add_term(terms: dict, universe: _Universe, name: str, ext: int) -> None:
         terms[name] = ext
 
 
-def _role(request) -> str:
-    role = getattr(request.request, "role", None)
-    if role:
-        return role
-    if request.request.target is not None:
-        return "installed"
-    return "constraint" if request.request.optional else "requested"
-
-
 def _request_text(request) -> str:
     target = request.request.target
-    if _role(request) == "installed" and target is not None and request.spec.is_name_only:
+    if role_of(request) == "installed" and target is not None and request.spec.is_name_only:
         return f"{target.get('name')} {target.get('version')}"
     return request.request.spec
 
@@ -297,7 +284,7 @@ class _Builder:
         if not request.request.optional:
             # records a request rules out can never be chosen: clauses about them are noise
             self.allowed[name] = self.allowed.get(name, matches) & matches
-        cause = ("request", (_role(request),), (text,), (request.index,))
+        cause = ("request", (role_of(request),), (text,), (request.index,))
         return _Incompat(terms, cause)
 
     def dependency(self, kind: str, name: str, rids: list, dep_name: str, texts: list,
@@ -853,211 +840,3 @@ def refute_with_exclusions(pool, requests: list) -> list:
     if solver.solve(assumptions=selectors):
         return []
     return solver.conflict_reasons()
-
-
-# -- classic's chains (semantics of Resolve.build_conflict_map) -----------------------------------
-
-
-class _DepGraph:
-    """Spec strings -> the specs their matches depend on (raw ``depends``), cached."""
-
-    def __init__(self, pool):
-        self.pool = pool
-        self.children_of: dict[str, tuple] = {}
-
-    def children(self, node: str) -> tuple:
-        found = self.children_of.get(node)
-        if found is None:
-            seen: dict[str, None] = {}
-            pool = self.pool
-            try:
-                matches = pool.matches(parse_spec(node))
-            except ValueError:
-                matches = ()
-            for rid in matches:
-                for text in pool.records[rid].get("depends") or ():
-                    try:
-                        seen.setdefault(str(parse_spec(text)))
-                    except ValueError:
-                        continue
-            found = self.children_of[node] = tuple(seen)
-        return found
-
-    def reachable(self, root: str, depth: int) -> list:
-        """Every spec in the root's graph (classic expands paths up to ``depth`` long)."""
-        found: dict[str, None] = {}
-        queue = deque([(root, 1)])
-        while queue:
-            node, length = queue.popleft()
-            for child in self.children(node):
-                found.setdefault(child)
-                if length + 1 <= depth:
-                    queue.append((child, length + 1))
-        return list(found)
-
-    def shortest_paths(self, root: str, target: str, wanted: int, depth: int) -> list:
-        """Classic's ``breadth_first_search_for_dep_graph``: paths to specs named ``target``;
-        paths of equal length are merged by uniting their last specs (visited specs are
-        skipped, which is why a later path may show only the versions not seen before)."""
-        queue = deque([[root]])
-        visited: set = set()
-        paths: list = []
-        while queue:
-            path = queue.popleft()
-            node = path[-1]
-            if node in visited:
-                continue
-            visited.add(node)
-            if _spec_name(node) == target:
-                if not paths:
-                    paths.append(path)
-                if len(paths[-1]) == len(path):
-                    paths[-1][-1] = _union_specs(path[-1], paths[-1][-1])
-                else:
-                    paths.append(path)
-                done = len(paths) == wanted and any(len(p) != len(path) for p in queue)
-                if not queue or done:
-                    return paths
-            children = self.children(node) if len(path) <= depth else ()
-            for child in children:
-                if len(paths) < wanted:
-                    queue.append(path + [child])
-        return paths
-
-
-def _spec_name(text: str) -> str:
-    try:
-        return parse_spec(text).name
-    except ValueError:
-        return text.split()[0]
-
-
-def _union_specs(first: str, second: str) -> str:
-    """``MatchSpec.union`` of two same-name specs, as classic prints it."""
-    if first == second:
-        return first
-    a, b = parse_spec(first), parse_spec(second)
-    fields = {}
-    for key in ("version", "build"):
-        va, vb = a.get(key), b.get(key)
-        if va is not None and vb is not None:
-            fields[key] = "|".join(sorted({str(va), str(vb)}))
-        elif va is not None or vb is not None:
-            fields[key] = str(va if va is not None else vb)
-    if not fields:
-        return str(a)
-    inner = ",".join(f"{k}='{v}'" for k, v in fields.items())
-    return str(parse_spec(f"{a.name}[{inner}]"))
-
-
-def _seed_specs(pool, requests: list) -> list:
-    """Classic's roots: the request specs (one match: that record's dependencies instead)."""
-    roots = list(dict.fromkeys(str(r.spec) for r in requests
-                               if r.dep is not None and not r.spec.name.startswith("__")))
-    if len(roots) == 1:
-        matches = pool.matches(parse_spec(roots[0]))
-        if len(matches) == 1:
-            deps = pool.deps(matches[0]) or ()
-            roots = list(dict.fromkeys(d.text for d in deps if not d.optional and not d.feature))
-    return roots
-
-
-def classic_chains(pool, requests: list, depth: int = CHECK_DEPTH) -> list:
-    """Classic's conflict chains: tuples of spec strings from a root to a dependency."""
-    graph = _DepGraph(pool)
-    roots = _seed_specs(pool, requests)
-    users: dict[str, list] = {}  # name -> roots reaching it, once per distinct spec
-    for root in roots:
-        users.setdefault(_spec_name(root), []).append(root)
-        for spec in graph.reachable(root, depth):
-            users.setdefault(_spec_name(spec), []).append(root)
-    for name in [n for n in users if n.startswith("__")]:
-        for rid in pool.group(name):
-            if pool.records[rid].get("channel") == "@":
-                system = _system_spec(pool.records[rid])
-                users[name].insert(0, system)
-                users.setdefault(system, [])
-    groups: dict[frozenset, list] = {}
-    for name, using in users.items():
-        distinct = frozenset(using)
-        if len(distinct) > 1:
-            groups.setdefault(distinct, []).append(name)
-        elif name.startswith("__") and any(_spec_name(s) != name for s in distinct):
-            groups[distinct] = [name]
-    chains: list = []
-    order = {root: i for i, root in enumerate(roots)}
-    for group_roots, names in groups.items():
-        ordered = sorted(group_roots, key=lambda r: (order.get(r, -1), r))
-        _group_chains(graph, users, ordered, names, chains, depth)
-    return [tuple(c) for c in chains]
-
-
-def _system_spec(record: dict) -> str:
-    return f"{record.get('name')}=={record.get('version')}={record.get('build')}"
-
-
-def _group_chains(graph, users, roots, names, chains, depth) -> None:
-    root_names = {_spec_name(r) for r in roots}
-    requested = [n for n in names if n in root_names]
-    if requested:
-        chains.append([r for r in roots if _spec_name(r) in requested])
-        target = _spec_name(chains[-1][0])
-        for root in roots:
-            if root != chains[0][0]:
-                wanted = users[target].count(root)
-                chains.extend(graph.shortest_paths(root, target, wanted, depth))
-        return
-    shortest = None
-    shortest_name = None
-    for name in names:
-        found = graph.shortest_paths(roots[0], name, users[name].count(roots[0]), depth)
-        chains.extend(found)
-        if shortest is None or len(found) < len(shortest):
-            shortest, shortest_name = found, name
-    for root in roots[1:]:
-        wanted = users[shortest_name].count(root)
-        chains.extend(graph.shortest_paths(root, shortest_name, wanted, depth))
-
-
-def classify_chains(pool, chains: list, requests: list) -> dict:
-    """Classic's ``_classify_bad_deps``: chains by kind, each with the spec it clashes with."""
-    classes: dict[str, set] = {
-        "python": set(), "request_conflict_with_history": set(), "direct": set(),
-        "virtual_package": set(),
-    }
-    to_add = {str(r.spec) for r in requests if _role(r) == "requested"}
-    history = [str(r.spec) for r in requests if _role(r) == "history"]
-    python_roots = [c[0] for c in chains if _spec_name(c[0]) == "python"]
-    requested_python = any(_spec_name(s) == "python" for s in to_add)
-    for chain in chains:
-        last = _spec_name(chain[-1])
-        if len(chain) > 1 and last == "python" and not requested_python and python_roots:
-            own = set(pool.matches(parse_spec(python_roots[0])))
-            if not own & set(pool.matches(parse_spec(chain[-1]))):
-                classes["python"].add(((chain[0], chain[-1]), python_roots[0]))
-        elif last.startswith("__"):
-            system = [pool.records[r] for r in pool.group(last)
-                      if pool.records[r].get("channel") == "@"]
-            version = system[0].get("version") if system else "not available"
-            classes["virtual_package"].add((chain, version))
-        elif chain[0] in to_add:
-            clashes = [h for h in history if _spec_name(h) == last]
-            for spec in clashes:
-                classes["request_conflict_with_history"].add((chain, spec))
-            if not clashes:
-                classes["direct"].add((chain, chain[0]))
-        elif len(chain) > 1 or any(c and c[0] == chain[0] for c in chains):
-            classes["direct"].add((chain, chain[0]))
-    if classes["python"]:
-        classes["direct"] = {d for d in classes["direct"]
-                             if d[1].startswith("python ") or len(d[0]) > 1}
-    return classes
-
-
-def unsatisfiable_entries(bad_deps: dict) -> list:
-    """What conda's ``UnsatisfiableError(bad_deps).unsatisfiable`` holds: the "direct"
-    chains whose last spec's name is shared by more than one chain."""
-    by_last: dict[str, list] = {}
-    for chain, _ in bad_deps.get("direct", ()):
-        by_last.setdefault(_spec_name(chain[-1]), []).append(chain)
-    return sorted(c for chains in by_last.values() if len(chains) > 1 for c in chains)

@@ -50,6 +50,17 @@ def _target_key(record: dict | None):
     )
 
 
+def role_of(parsed) -> str:
+    """Who asked for a parsed request (anything with a ``.request`` ``SpecRequest``): its
+    ``role`` when the caller set one, else what its flags say."""
+    role = parsed.request.role
+    if role:
+        return role
+    if parsed.request.target is not None:
+        return "installed"
+    return "constraint" if parsed.request.optional else "requested"
+
+
 def as_request(item) -> SpecRequest:
     """Accept a bare spec string wherever a ``SpecRequest`` is expected."""
     if isinstance(item, SpecRequest):

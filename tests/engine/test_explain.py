@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conda_altsolver.engine import Policy, Repo, SpecRequest, Unsatisfiable, solve
+from conda_altsolver.engine.chains import unsatisfiable_entries
 from conda_altsolver.engine.explain import (
     Derived,
     External,
@@ -25,7 +26,6 @@ from conda_altsolver.engine.explain import (
     merge_requests,
     refute_with_exclusions,
     render,
-    unsatisfiable_entries,
 )
 from conda_altsolver.engine.pool import Pool
 
