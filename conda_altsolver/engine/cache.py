@@ -31,7 +31,7 @@ import time
 import weakref
 import zlib
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the header's info carries feature -> tracking names
 PREFIX = (
     f"conda-altsolver repodata cache v{FORMAT_VERSION} "
     f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]} "

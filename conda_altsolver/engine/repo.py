@@ -4,6 +4,11 @@ A repo holds plain repodata dicts (see ``docs/dev/engine-api.md``) and hands the
 package name, so that a solve only ever touches the names it reaches. ``from_records`` wraps
 records already in memory; ``from_loader`` defers to a function, which is how the lazy,
 cached repodata reader (``repodata.py``) plugs in.
+
+One question cannot be answered per name: which names have a record tracking a feature
+(classic's index sees every tracker of a feature, so a solve that meets one must load them
+all). A lazy repo answers it from a ``tracking`` function its source provides; without one it
+falls back to loading every name, which is correct and slow.
 """
 
 from __future__ import annotations
@@ -14,17 +19,20 @@ from collections.abc import Callable, Iterable
 class Repo:
     """Records grouped by package name, loaded on first request per name."""
 
-    __slots__ = ("_by_name", "_load", "_names")
+    __slots__ = ("_by_name", "_load", "_names", "_tracking", "_tracking_index")
 
     def __init__(
         self,
         load: Callable[[str], list[dict]] | None = None,
         names: Iterable[str] | None = None,
         by_name: dict[str, list[dict]] | None = None,
+        tracking: Callable[[str], Iterable[str]] | None = None,
     ):
         self._by_name: dict[str, list[dict]] = by_name if by_name is not None else {}
         self._load = load
         self._names = frozenset(names) if names is not None else None
+        self._tracking = tracking
+        self._tracking_index: dict[str, frozenset[str]] | None = None
 
     @classmethod
     def from_records(cls, records: Iterable[dict]) -> Repo:
@@ -34,8 +42,14 @@ class Repo:
         return cls(by_name=by_name, names=by_name)
 
     @classmethod
-    def from_loader(cls, names: Iterable[str], load: Callable[[str], list[dict]]) -> Repo:
-        return cls(load=load, names=names)
+    def from_loader(
+        cls,
+        names: Iterable[str],
+        load: Callable[[str], list[dict]],
+        tracking: Callable[[str], Iterable[str]] | None = None,
+    ) -> Repo:
+        """``tracking(feature)``: the names with a record tracking ``feature``."""
+        return cls(load=load, names=names, tracking=tracking)
 
     def names(self) -> frozenset[str]:
         """Every package name this repo can give records for."""
@@ -53,3 +67,34 @@ class Repo:
                 records = self._load(name)
             self._by_name[name] = records
         return records
+
+    def names_tracking(self, feature: str) -> frozenset[str]:
+        """The names with a record whose ``track_features`` include ``feature``."""
+        if self._tracking is not None:
+            return frozenset(self._tracking(feature))
+        if self._tracking_index is None:
+            self._tracking_index = tracking_index(
+                (name, self.get(name)) for name in sorted(self.names())
+            )
+        return self._tracking_index.get(feature, frozenset())
+
+
+def split_features(value) -> tuple:
+    """``track_features``/``features`` as classic boxes them: split on spaces and commas."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        value = value.replace(" ", ",").split(",")
+    elif isinstance(value, (set, frozenset)):
+        value = sorted(value)  # a spec's raw value: make the order independent of hashing
+    return tuple(f for f in (part.strip() for part in value) if f)
+
+
+def tracking_index(groups: Iterable[tuple[str, Iterable[dict]]]) -> dict[str, frozenset[str]]:
+    """feature -> the names (of ``(name, records)`` pairs) with a record tracking it."""
+    index: dict[str, set[str]] = {}
+    for name, records in groups:
+        for record in records:
+            for feature in split_features(record.get("track_features")):
+                index.setdefault(feature, set()).add(name)
+    return {feature: frozenset(names) for feature, names in index.items()}

@@ -34,11 +34,13 @@ from urllib.parse import urljoin
 
 from . import cache as _cache
 from .errors import EngineError
-from .repo import Repo
+from .repo import Repo, tracking_index
 
 MAX_REPODATA_VERSION = 2
 # Above this JSON size (bytes) a cold load answers from the cache it wrote, not from memory.
 REOPEN_ABOVE = 8 << 20
+#: the parsed info's entry: feature -> names tracking it
+TRACKING_KEY = "_altsolver_tracking"
 
 
 class RepodataError(EngineError):
@@ -100,7 +102,9 @@ def load_repodata(
         block = source.block(name)
         return materialise(block) if block is not None else []
 
-    repo = RepodataRepo(load=load, names=source.names())
+    tracking = source.info.get(TRACKING_KEY, {})
+    repo = RepodataRepo(load=load, names=source.names(),
+                        tracking=lambda feature: tracking.get(feature, ()))
     repo.path = path
     repo._source = source
     return repo
@@ -212,7 +216,16 @@ def _parse(path: str) -> tuple[dict, dict]:
         if entry is None:
             entry = groups[name] = ([], [])
         entry[1].append((fn, record, has_twin))
+    info[TRACKING_KEY] = _tracking_names(groups)
     return info, groups
+
+
+def _tracking_names(groups: dict) -> dict:
+    """feature -> sorted names tracking it, kept in the cache header so that a lazy solve
+    learns every tracker of a feature without loading every name."""
+    pairs = ((name, [entry[1] for part in parts for entry in part])
+             for name, parts in groups.items())
+    return {feature: sorted(names) for feature, names in tracking_index(pairs).items()}
 
 
 @contextlib.contextmanager

@@ -229,3 +229,17 @@ def test_real_channels(data_dir, tmp_path, subdir):
         assert repo.names() == expected.keys()
         got = {name: [r["fn"] for r in repo.get(name)] for name in sorted(repo.names())}
         assert got == expected
+
+
+def test_names_tracking_a_feature_without_loading_names(tmp_path, load):
+    packages = {
+        "mkl-1.0-0.tar.bz2": record("mkl", track_features="mkl"),
+        "blas-1.0-mkl.tar.bz2": record("blas", build="mkl", track_features="mkl debug"),
+        "plain-1.0-0.tar.bz2": record("plain"),
+    }
+    conda = {"dbg-1.0-0.conda": record("dbg", track_features="debug")}
+    repo = load(write_repodata(tmp_path, packages, conda))
+    assert repo.names_tracking("mkl") == {"mkl", "blas"}
+    assert repo.names_tracking("debug") == {"blas", "dbg"}
+    assert repo.names_tracking("nomkl") == frozenset()
+    assert repo.loaded_names() == frozenset()
