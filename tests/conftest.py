@@ -18,7 +18,7 @@ DATA = Path(os.environ.get("ALTSOLVER_TEST_DATA", ROOT.parent / "shared" / "data
 HAS_CONDA = importlib.util.find_spec("conda") is not None
 HAS_DATA = DATA.is_dir()
 
-CONDA_REASON = "conda is not importable in this Python (install conda to run the adapter tests)"
+CONDA_REASON = "conda is not importable in this Python (these tests drive conda or compare with it)"
 DATA_REASON = f"test data not found at {DATA} (the project's ../shared/data)"
 
 
