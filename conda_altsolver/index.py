@@ -5,16 +5,39 @@ Where records come from, in order:
 1. ``solver._index`` when a caller (conda-build) set it after construction;
 2. sharded repodata through conda's ``build_repodata_subset`` when conda handed us one and
    the channels have shards (it returns ``None`` otherwise);
-3. conda's ``SubdirData`` for every URL of ``Channel(c).urls(True, subdirs)``, always the full
-   ``repodata.json``: a ``current_repodata.json`` request is served from it, since one full
-   solve is cheaper than a retry. conda's tests inject their channels into
-   ``SubdirData._cache_``, so reading through ``SubdirData`` sees them.
+3. for every URL of ``Channel(c).urls(True, subdirs)``, always the full ``repodata.json`` (a
+   ``current_repodata.json`` request is served from it, since one full solve is cheaper than
+   a retry):
+
+   - **the fast path**: conda fetches or refreshes its repodata cache as usual
+     (``RepodataFetch.fetch_latest_path``, which honours ``offline`` and
+     ``use_index_cache``), and our own loader (``engine.load_repodata``) reads that file
+     lazily, per name, with its parsed cache in conda's repodata cache directory. A local
+     ``file://`` channel's ``repodata.json`` is read where it is: conda's fetch would copy it
+     into its cache on every run (a new file each time, so no parsed cache could ever be
+     warm), and the parsed cache still goes to conda's cache directory, never beside the
+     channel (unless ``use_index_cache`` asks for conda's copy, or a ``repodata.json.zst``
+     beside it is what conda would read: then conda fetches, as usual). Engine records are
+     plain dicts; a conda ``PackageRecord`` is built only when someone asks for it (the
+     solution, and the classic rules' per-name questions);
+   - **through conda's ``SubdirData`` records** wherever the fast path does not apply: a
+     ``SubdirData`` that is already loaded (conda's tests inject channels into
+     ``SubdirData._cache_``; they have no file on disk), conda's loading replaced (a test or
+     a plugin patched ``SubdirData.load``), no file to read, or repodata whose
+     ``info.base_url`` or ``info.subdir`` conda treats its own way.
+
+Both paths give the same records, field for field (``tests/adapter/test_index_fast.py``).
 
 Classic does not add ``noarch`` to the subdirs; conda's callers pass it, so neither do we.
 
+Every source also says which of its names track a feature (the engine's pool asks, and
+would otherwise load every name): the parsed cache's index on the fast path, one scan of the
+records already in memory for the others.
+
 Installed records that no channel provides are added (the engine can then keep them), and
 virtual packages are records of channel ``@``. Each engine record is a ``RecordDict`` that
-remembers its conda ``PackageRecord``, so a solution maps back without a lookup.
+remembers (or knows how to build) its conda ``PackageRecord``, so a solution maps back
+without a lookup.
 
 Channel names: records carry ``Channel.name`` (``channel-1``, ``conda-forge``, ``pkgs/main``),
 the key classic's ``Resolve.version_key`` ranks channels by. (The canonical name would give the
@@ -24,21 +47,27 @@ serve a local channel's records under the hosted URL.)
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from logging import getLogger
+from time import perf_counter
 from typing import TYPE_CHECKING
 
 from conda.base.constants import REPODATA_FN, ChannelPriority
 from conda.base.context import context
 from conda.common.iterators import unique
+from conda.common.path import url_to_path
 from conda.core.subdir_data import SubdirData
+from conda.exceptions import CondaError
+from conda.gateways.repodata import FORMAT_JSON, create_cache_dir
 from conda.models.channel import Channel
 from conda.models.match_spec import MatchSpec
 from conda.models.records import PackageRecord
 from conda.models.version import VersionOrder
 
-from .engine.repo import Repo
+from .engine.repo import Repo, tracking_index
+from .engine.repodata import RepodataError, load_repodata
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -60,6 +89,41 @@ class RecordDict(dict):
 
     def __eq__(self, other):
         return self is other
+
+
+class LazyRecordDict(RecordDict):
+    """An engine record read by the fast path: its ``PackageRecord`` is built on first use.
+
+    ``_fields`` is the record as conda's ``SubdirData`` would have enriched it (channel, URL,
+    subdir, pip, ``legacy_bz2_*``), so the record built here is the one conda builds.
+    """
+
+    __slots__ = ("_fields", "_channel", "_built")
+
+    @property
+    def record(self) -> PackageRecord:
+        built = self._built
+        if built is None:
+            built = self._built = package_record(self._fields, self._channel)
+        return built
+
+
+class RepodataReadError(CondaError):
+    """A repodata.json (conda's cached copy, or a local channel's own) that cannot be read."""
+
+    def __init__(self, path: str, url: str, reason: str, in_conda_cache: bool):
+        message = "The repodata of %(url)s cannot be read from\n\n    %(path)s\n\n%(reason)s."
+        if in_conda_cache:
+            message += (
+                "\nThis file is conda's cached copy: `conda clean --index-cache` removes it, "
+                "so that it is downloaded again."
+            )
+        super().__init__(message, path=path, url=url, reason=reason)
+
+
+# conda's own loading; a test or plugin that replaces it gets its records read through it
+_CONDA_LOAD = SubdirData.load
+_CONDA_PRIVATE_LOAD = SubdirData._load
 
 
 def channel_key(channel) -> str:
@@ -101,8 +165,34 @@ def to_engine_record(record: PackageRecord, channel: str | None = None) -> Recor
     return engine_record
 
 
+class IndexSource:
+    """Where one group of records came from, for the timing report and for tests.
+
+    ``kind``: ``"repodata"`` (the fast path: ``path`` read by our loader, ``repo`` its
+    ``RepodataRepo``), ``"subdir_data"``, ``"shards"`` or ``"prebuilt"``.
+    """
+
+    __slots__ = ("url", "kind", "path", "repo")
+
+    def __init__(self, url: str | None, kind: str, path: str | None = None, repo=None):
+        self.url, self.kind, self.path, self.repo = url, kind, path, repo
+
+    @property
+    def cache_status(self) -> str | None:
+        """The parsed cache's answer (``hit``, ``written``, ...), fast path only."""
+        return self.repo.cache_status if self.repo is not None else None
+
+    def __repr__(self):
+        return f"IndexSource({self.url!r}, {self.kind!r}, cache={self.cache_status!r})"
+
+
 class SolverIndex:
-    """Every record a solve may use, as engine repos and as conda records, per name."""
+    """Every record a solve may use, as engine repos and as conda records, per name.
+
+    ``fast=False`` reads every channel through ``SubdirData`` (the reference the fast path
+    is tested against). ``sources`` says where records came from; ``stats`` holds the
+    seconds spent opening the index and materialising records, and how many.
+    """
 
     def __init__(
         self,
@@ -113,12 +203,20 @@ class SolverIndex:
         prebuilt: dict | None = None,
         build_repodata_subset: Callable | None = None,
         root_names: Iterable[str] = (),
+        fast: bool = True,
     ):
+        start = perf_counter()
+        self.fast = fast
+        self.sources: list[IndexSource] = []
+        self.stats = {"open_seconds": 0.0, "records_seconds": 0.0, "names": 0, "records": 0}
         self.channels = tuple(channels)
         self.subdirs = tuple(subdirs)
         self.channel_order = channel_order(self.channels)
         self._loaders: list[Callable[[str], list[RecordDict]]] = []
         self._name_sets: list[frozenset[str]] = []
+        # per source: feature -> names with a record tracking it (the engine's pool asks, and
+        # without an answer it would load every name to find out)
+        self._trackings: list[Callable[[str], Iterable[str]]] = []
         self._by_name: dict[str, list[RecordDict]] = {}
         self._per_source: dict[str, list[list[RecordDict]]] = {}
         self._installed_cache: dict[str, RecordDict] = {}
@@ -133,6 +231,7 @@ class SolverIndex:
                 covered = self._add_shards(build_repodata_subset, root_names)
             self._add_subdir_datas(url for url in self._urls() if url not in covered)
         self.repos = self._make_repos()
+        self.stats["open_seconds"] = perf_counter() - start
 
     # region loading
 
@@ -140,17 +239,47 @@ class SolverIndex:
         grouped: dict[str, list[PackageRecord]] = defaultdict(list)
         for record in prebuilt.values() if isinstance(prebuilt, dict) else prebuilt:
             grouped[record.name].append(record)
-        self._add_source(frozenset(grouped), lambda name: grouped.get(name, ()))
+        self._add_source(frozenset(grouped), lambda name: grouped.get(name, ()),
+                         _scan_tracking(lambda: grouped.items()))
+        self.sources.append(IndexSource(None, "prebuilt"))
 
     def _add_subdir_datas(self, urls: Iterable[str]) -> None:
         for url in urls:
             subdir_data = SubdirData(Channel(url), repodata_fn=REPODATA_FN)
-            if not subdir_data._loaded:
-                subdir_data.load()
-            names = getattr(subdir_data, "_names_index", None)
-            if names is None:  # a SubdirData without the per-name index: scan it once
-                names = {rec.name for rec in subdir_data.iter_records()}
-            self._add_source(frozenset(names), lambda name, sd=subdir_data: sd.query(name))
+            opened = _open_fast(subdir_data) if self.fast else None
+            if opened is not None:
+                self._add_fast(subdir_data, *opened)
+            else:
+                self._add_subdir_data(subdir_data)
+
+    def _add_subdir_data(self, subdir_data: SubdirData) -> None:
+        """Records through conda's ``SubdirData``, each a ``PackageRecord`` from the start."""
+        if not subdir_data._loaded:
+            subdir_data.load()
+        names = getattr(subdir_data, "_names_index", None)
+        if names is None:  # a SubdirData without the per-name index: scan it once
+            names = {rec.name for rec in subdir_data.iter_records()}
+        self._add_source(frozenset(names), lambda name, sd=subdir_data: sd.query(name),
+                         _scan_tracking(lambda: _subdir_data_groups(subdir_data)))
+        self.sources.append(IndexSource(subdir_data.url_w_subdir, "subdir_data"))
+
+    def _add_fast(self, subdir_data: SubdirData, repo, in_conda_cache: bool) -> None:
+        """Records from our loader: engine dicts now, ``PackageRecord``s on demand."""
+        channel = subdir_data.channel
+        key = channel_key(channel)
+        url = subdir_data.url_w_subdir
+
+        def load(name: str) -> list[RecordDict]:
+            try:
+                raw_records = repo.get(name)
+            except RepodataError as exc:  # a record of the wrong shape, met lazily
+                raise _read_error(repo.path, url, exc, in_conda_cache) from exc
+            return [engine_view(raw, channel, key) for raw in raw_records]
+
+        self._name_sets.append(frozenset(repo.names()))
+        self._loaders.append(load)
+        self._trackings.append(repo.names_tracking)  # from the parsed cache's header
+        self.sources.append(IndexSource(url, "repodata", repo.path, repo))
 
     def _urls(self) -> list[str]:
         return list(
@@ -175,19 +304,29 @@ class SolverIndex:
             for filename, raw in _preferred_artifacts(shards.iter_records()):
                 record = _record_from_shard(raw, filename, shards.base_url, channel)
                 grouped[record.name].append(record)
-        self._add_source(frozenset(grouped), lambda name: grouped.get(name, ()))
+        self._add_source(frozenset(grouped), lambda name: grouped.get(name, ()),
+                         _scan_tracking(lambda: grouped.items()))
+        self.sources.extend(IndexSource(url, "shards") for url in subset)
         return set(subset)
 
-    def _add_source(self, names: frozenset[str], query: Callable) -> None:
+    def _add_source(self, names: frozenset[str], query: Callable, tracking: Callable) -> None:
         self._name_sets.append(names)
         self._loaders.append(lambda name: [to_engine_record(rec) for rec in query(name)])
+        self._trackings.append(tracking)
 
     def _make_repos(self) -> list[Repo]:
         repos = [
-            Repo.from_loader(names, lambda name, i=index: self._source_records(i, name))
-            for index, names in enumerate(self._name_sets)
+            Repo.from_loader(
+                names, lambda name, i=index: self._source_records(i, name), tracking=tracking
+            )
+            for index, (names, tracking) in enumerate(zip(self._name_sets, self._trackings))
         ]
-        repos.append(Repo.from_loader(self._installed, self._installed_only))
+        installed_tracking = _scan_tracking(
+            lambda: ((rec.name, (rec,)) for rec in self._installed.values())
+        )
+        repos.append(
+            Repo.from_loader(self._installed, self._installed_only, tracking=installed_tracking)
+        )
         if self.virtual:
             repos.append(Repo.from_records(self.virtual))
         return repos
@@ -200,12 +339,17 @@ class SolverIndex:
         """All channel records named ``name``, each converted once."""
         records = self._by_name.get(name)
         if records is None:
+            start = perf_counter()
             per_source = [
                 load(name) if name in names else []
                 for names, load in zip(self._name_sets, self._loaders)
             ]
             self._per_source[name] = per_source
             records = self._by_name[name] = [rec for recs in per_source for rec in recs]
+            stats = self.stats
+            stats["records_seconds"] += perf_counter() - start
+            stats["names"] += 1
+            stats["records"] += len(records)
         return records
 
     def _installed_only(self, name: str) -> list[RecordDict]:
@@ -219,8 +363,11 @@ class SolverIndex:
     # region lookups
 
     def _channel_twin(self, record: PackageRecord) -> RecordDict | None:
+        # version and build first: equal records have equal ones, and the cheap test spares
+        # building a PackageRecord for every other record of the name
+        version, build = record.version, record.build
         for rec in self._load_name(record.name):
-            if rec.record == record:
+            if rec["version"] == version and rec["build"] == build and rec.record == record:
                 return rec
         return None
 
@@ -240,10 +387,16 @@ class SolverIndex:
 
     def records(self, name: str) -> list[PackageRecord]:
         """Every record named ``name``, channels first, then a lone installed one."""
-        found = [rec.record for rec in self._load_name(name)]
-        found += [rec.record for rec in self._installed_only(name)]
-        found += [rec.record for rec in self.virtual if rec["name"] == name]
-        return found
+        return list(self._iter_records(name))
+
+    def _iter_records(self, name: str):
+        for rec in self._load_name(name):
+            yield rec.record
+        for rec in self._installed_only(name):
+            yield rec.record
+        for rec in self.virtual:
+            if rec["name"] == name:
+                yield rec.record
 
     def sorted_records(self, name: str) -> list[PackageRecord]:
         """``records(name)``, best first by classic's preference (``version_key``)."""
@@ -271,13 +424,27 @@ class SolverIndex:
             return []
         return [rec for rec in self.records(name) if spec.match(rec)]
 
-    def package_pool(self, specs: Iterable[MatchSpec]) -> dict[str, set[PackageRecord]]:
-        """Records per name reachable from ``specs`` through dependencies.
+    def has_match(self, spec: MatchSpec) -> bool:
+        """``bool(find_matches(spec))``, stopping at the first match: a name with hundreds
+        of records then costs one ``PackageRecord``, not hundreds."""
+        name = spec.get_exact_value("name")
+        if not name:
+            return False
+        return any(spec.match(rec) for rec in self._iter_records(name))
+
+    def package_pool(self, specs: Iterable[MatchSpec]) -> Mapping[str, set[PackageRecord]]:
+        """Records per name reachable from ``specs`` through dependencies, walked on first use.
 
         An approximation of classic's ``_get_package_pool`` (its reduced index): the records
         matching the specs, then for each dependency name the records matching any dependency
         spec met on the way. Each distinct dependency string is parsed and walked once.
+        The walk needs a ``PackageRecord`` for every record it meets, and most solves (no
+        installed records, no pins) never read the answer: hence the lazy mapping.
         """
+        specs = list(specs)
+        return _LazyPool(lambda: self._walk_pool(specs))
+
+    def _walk_pool(self, specs: list) -> dict[str, set[PackageRecord]]:
         pool: dict[str, set[PackageRecord]] = {}
         queue: list = [MatchSpec(spec) for spec in specs]
         seen: set = set()
@@ -304,6 +471,214 @@ class SolverIndex:
         return spec
 
     # endregion
+
+
+class _LazyPool(Mapping):
+    """``package_pool``'s answer, computed the first time anyone looks at it."""
+
+    def __init__(self, compute: Callable[[], dict]):
+        self._compute = compute
+        self._pool: dict | None = None
+
+    def _get(self) -> dict:
+        if self._pool is None:
+            self._pool = self._compute()
+        return self._pool
+
+    def __getitem__(self, name):
+        return self._get()[name]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self):
+        return len(self._get())
+
+
+def _scan_tracking(groups: Callable[[], Iterable[tuple[str, Iterable]]]):
+    """``names_tracking`` for a source whose records are all in memory already: one scan
+    of their ``track_features``, on the first question (most solves never ask)."""
+    index: dict | None = None
+
+    def names_tracking(feature: str) -> frozenset[str]:
+        nonlocal index
+        if index is None:
+            index = tracking_index(groups())
+        return index.get(feature, frozenset())
+
+    return names_tracking
+
+
+def _subdir_data_groups(subdir_data: SubdirData):
+    """(name, [record]) for every record of a loaded ``SubdirData``, without building the
+    ``PackageRecord``s it has not built yet (its list holds raw dicts until then)."""
+    records = getattr(subdir_data, "_package_records", None)
+    items = getattr(records, "data", None)
+    if items is None:
+        items = subdir_data.iter_records()
+    for item in items:
+        yield item.get("name"), (item,)
+
+
+# region the fast path
+
+
+def _open_fast(subdir_data: SubdirData):
+    """(our loader's repo over the repodata.json conda fetched for ``subdir_data``, whether
+    that file is conda's cache), or None when conda's own reading must be used (see the
+    module docstring)."""
+    if subdir_data._loaded or not _conda_loading_is_stock():
+        return None
+    located = _locate_repodata(subdir_data)
+    if located is None:
+        return None
+    path, cache_dir, etag, in_conda_cache = located
+    channel = subdir_data.channel
+    try:
+        repo = load_repodata(
+            path,
+            channel_key(channel),
+            base_url=subdir_data.url_w_credentials,
+            subdir=channel.subdir,
+            use_only_tar_bz2=bool(context.use_only_tar_bz2),
+            add_pip=bool(context.add_pip_as_python_dependency),
+            cache=cache_dir is not None,
+            cache_dir=cache_dir,
+            etag=etag,
+        )
+    except RepodataError as exc:
+        raise _read_error(path, subdir_data.url_w_subdir, exc, in_conda_cache) from exc
+    info = _repodata_info(repo)
+    if info.get("base_url") or (info.get("subdir") or channel.subdir) != channel.subdir:
+        # CEP-15 base_url: conda carries the channel's credentials over its own way; a
+        # foreign subdir: conda raises. Either way conda's reading has the last word.
+        log.debug("%s: info.base_url/subdir present, read through SubdirData", path)
+        return None
+    return repo, in_conda_cache
+
+
+def _conda_loading_is_stock() -> bool:
+    return SubdirData.load is _CONDA_LOAD and SubdirData._load is _CONDA_PRIVATE_LOAD
+
+
+def _locate_repodata(subdir_data: SubdirData):
+    """(path, parsed-cache dir, etag, whether the path is conda's cache) or None.
+
+    A local channel is read in place unless ``use_index_cache`` asks for conda's copy; any
+    other channel is fetched (or not, offline or within its TTL) by conda itself.
+    """
+    url = subdir_data.url_w_subdir
+    if url.startswith("file://") and not context.use_index_cache:
+        path = url_to_path(f"{url}/{REPODATA_FN}")
+        # conda would prefer a repodata.json.zst beside it (context.repodata_use_zst): then
+        # conda's copy is what conda reads, so it is what we read too
+        zst_used = context.repodata_use_zst and os.path.exists(path + ".zst")
+        if os.path.isfile(path) and not zst_used:
+            return path, _conda_cache_dir(), None, False
+    fetch = subdir_data.repo_fetch
+    path, state = fetch.fetch_latest_path()
+    if not path.is_file():  # conda answered "no repodata" (offline, no cache yet)
+        return None
+    if not state.should_check_format(FORMAT_JSON) and fetch.repo_cache.cache_path_shards.exists():
+        return None  # conda answered "{}" for a shards-only channel, whatever the old file says
+    # conda's cache file keeps its mtime until conda replaces it; the etag and
+    # Last-Modified it recorded make the key change with the content, whatever the clock
+    etag = f"{state.etag}\n{state.mod}"
+    return str(path), str(path.parent), etag, True
+
+
+def _conda_cache_dir() -> str | None:
+    """conda's repodata cache directory, or None (no parsed cache) when it has none."""
+    try:
+        return create_cache_dir()
+    except (CondaError, OSError) as exc:
+        log.debug("no writable repodata cache directory (%s): parsed cache off", exc)
+        return None
+
+
+def _repodata_info(repo) -> dict:
+    info = getattr(repo, "info", None)
+    if info is None:  # until RepodataRepo exposes it (asked for in .status/requests.txt)
+        info = repo._source.info
+    return info or {}
+
+
+def _read_error(path, url: str, exc: RepodataError, in_conda_cache: bool) -> RepodataReadError:
+    return RepodataReadError(str(path), url, exc.reason, in_conda_cache)
+
+
+def package_record(fields: dict, channel: Channel) -> PackageRecord:
+    """The ``PackageRecord`` conda's ``SubdirData`` builds from an enriched record."""
+    fields = dict(fields)
+    fields["channel"] = channel
+    fields["schannel"] = channel.canonical_name
+    return PackageRecord(**fields)
+
+
+_NOARCH = {"python": "python", "generic": "generic"}
+_TIMESTAMP_MS = 253402300799  # conda's TimestampField: above this a timestamp is in ms
+
+
+def engine_view(raw: dict, channel: Channel, key: str) -> RecordDict:
+    """``to_engine_record(PackageRecord(raw))`` without building the ``PackageRecord``.
+
+    conda's fields normalise a few values (``noarch``, ``timestamp``, features); a record
+    whose values are not in the plain forms handled here is built the slow way, so the two
+    always agree.
+    """
+    noarch = raw.get("noarch")
+    timestamp = raw.get("timestamp")
+    track_features = raw.get("track_features")
+    features = raw.get("features")
+    if not (
+        (noarch is None or (type(noarch) is str and noarch in _NOARCH))
+        and (type(timestamp) in (int, float) or (timestamp is None and "date" not in raw))
+        and "build_number" in raw
+        and _plain_features(track_features)
+        and _plain_features(features)
+    ):
+        return to_engine_record(package_record(raw, channel), key)
+    if timestamp and timestamp > _TIMESTAMP_MS:
+        timestamp /= 1000
+    view = LazyRecordDict(
+        name=raw["name"],
+        version=raw["version"],
+        build=raw["build"],
+        build_number=raw["build_number"] or 0,
+        depends=list(raw.get("depends") or ()),
+        constrains=list(raw.get("constrains") or ()),
+        track_features=_split_features(track_features),
+        features=_split_features(features),
+        subdir=raw.get("subdir"),
+        noarch=noarch,
+        timestamp=timestamp or 0,
+        md5=raw.get("md5"),
+        sha256=raw.get("sha256"),
+        license=raw.get("license"),
+        fn=raw["fn"],
+        url=raw.get("url"),
+        channel=key,
+    )
+    view._fields, view._channel, view._built = raw, channel, None
+    return view
+
+
+def _plain_features(value) -> bool:
+    if value is None or type(value) is str:
+        return True
+    return type(value) in (list, tuple) and all(type(item) is str for item in value)
+
+
+def _split_features(value) -> list[str]:
+    """conda's ``_FeaturesField``: a space- or comma-separated string, or a list."""
+    if not value:
+        return []
+    if type(value) is str:
+        value = value.replace(" ", ",").split(",")
+    return [item for item in (part.strip() for part in value) if item]
+
+
+# endregion
 
 
 def _preferred_artifacts(entries):

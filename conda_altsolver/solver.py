@@ -43,6 +43,7 @@ from .state import (
     satisfied_without_solve,
     seed_plan,
 )
+from .timing import PhaseTimes, accepts_stats, report
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -96,24 +97,41 @@ class AltSolver(Solver):
         force_remove=NULL,
         should_retry_solve=False,
     ) -> tuple[PackageRecord, ...]:
-        """The records the prefix should hold, roots first (classic's contract)."""
+        """The records the prefix should hold, roots first (classic's contract).
+
+        Times its phases and reports them with ``-v`` (``timing.py``), failed solves too.
+        """
+        outer_times = getattr(self, "_times", None)  # UPDATE_DEPS solves again, nested
+        self._times = times = PhaseTimes()
+        try:
+            return self._solve_final_state(
+                update_modifier, deps_modifier, prune, ignore_pinned, force_remove,
+                should_retry_solve,
+            )
+        finally:
+            self._times = outer_times
+            report(times, self._alt_index)
+
+    def _solve_final_state(self, *modifier_args) -> tuple[PackageRecord, ...]:
         self._check_channels()
-        modifiers = normalize_modifiers(
-            update_modifier, deps_modifier, prune, ignore_pinned, force_remove, should_retry_solve
-        )
-        inp = collect_input(self, modifiers)
+        modifiers = normalize_modifiers(*modifier_args)
+        times = self._times
+        with times.phase("prefix"):
+            inp = collect_input(self, modifiers)
         early = self._early_exit(inp)
         if early is not None:
             return tuple(PrefixGraph(early).graph)
-        with get_spinner("Collecting package metadata (repodata.json)"):
+        with get_spinner("Collecting package metadata (repodata.json)"), times.phase("index"):
             index = self._load_index(inp)
         check_pin_conflicts(inp, index.records)
         queries = _EngineQueries(self, inp, index)
         with get_spinner("Solving environment", fail_message=self._fail_message(inp)):
-            plan = self._plan(inp, queries)
-            records, final_specs = self._solve_with_relaxation(inp, plan, queries)
-            records = self._post_solve(inp, plan, records, final_specs)
-        return tuple(PrefixGraph(records).graph)
+            with times.phase("rules"):  # classic's rules; engine calls are their own phases
+                plan = self._plan(inp, queries)
+                records, final_specs = self._solve_with_relaxation(inp, plan, queries)
+                records = self._post_solve(inp, plan, records, final_specs)
+        with times.phase("ordering"):  # conda's PrefixGraph: costly when packages form cycles
+            return tuple(PrefixGraph(records).graph)
 
     # region collect
 
@@ -189,7 +207,7 @@ class AltSolver(Solver):
         absent = [
             spec
             for spec in plan.specs_map.values()
-            if spec.get_exact_value("name") and not index.find_matches(spec)
+            if spec.get_exact_value("name") and not index.has_match(spec)
         ]
         if absent:
             raise errors.packages_not_found(absent, self.channels)
@@ -313,6 +331,7 @@ class _EngineQueries:
             ignore_timestamps=bool(context.solver_ignore_timestamps),
         )
         self._by_dist = {rec.dist_str(): rec for rec in inp.installed.values()}
+        self.times = getattr(solver, "_times", None) or PhaseTimes()
 
     # region spec translation
 
@@ -368,7 +387,10 @@ class _EngineQueries:
         ordered = list(dict.fromkeys((*explicit, *specs)))
         requests = self.requests(ordered)
         try:
-            core = engine.conflicting_specs(self.index.repos, requests, policy=self.policy)
+            core = self._timed(
+                "conflict checks", engine.conflicting_specs, self.index.repos, requests,
+                policy=self.policy,
+            )
         except (engine.PackagesNotFound, engine.Unsatisfiable):
             core = requests
         except engine.InvalidSpec as exc:
@@ -384,7 +406,10 @@ class _EngineQueries:
     def solve(self, specs) -> list:
         """The engine's solution for ``specs`` as conda records (installed ones reused)."""
         try:
-            chosen = engine.solve(self.index.repos, self.requests(specs), policy=self.policy)
+            chosen = self._timed(
+                "engine solve", engine.solve, self.index.repos, self.requests(specs),
+                policy=self.policy,
+            )
         except engine.EngineError as exc:
             raise self._convert(exc) from exc
         return [self._to_conda(rec) for rec in chosen if rec["channel"] != "@"]
@@ -401,6 +426,18 @@ class _EngineQueries:
         raise UnsatisfiableError({})  # the engine found a solution the check did not
 
     # endregion
+
+    def _timed(self, phase: str, function, *args, **kwargs):
+        """Call the engine as ``phase``; its own phase times join when it reports them."""
+        stats = {} if accepts_stats(function) else None
+        if stats is not None:
+            kwargs["stats"] = stats
+        try:
+            with self.times.phase(phase):
+                return function(*args, **kwargs)
+        finally:
+            if stats:
+                self.times.add_engine(stats)
 
     def _to_conda(self, engine_record) -> PackageRecord:
         record = engine_record.record
