@@ -599,7 +599,7 @@ def _conda_cache_dir() -> str | None:
 def _repodata_info(repo) -> dict:
     info = getattr(repo, "info", None)
     if info is None:  # until RepodataRepo exposes it (asked for in .status/requests.txt)
-        info = repo._source.info
+        info = repo.info
     return info or {}
 
 

@@ -55,7 +55,7 @@ class RepodataError(EngineError):
 class RepodataRepo(Repo):
     """A ``Repo`` over one repodata.json.
 
-    ``path``: the source file; ``cache_status``: ``"hit"`` (answered from the cache),
+    ``path``: the source file; ``info``: its ``info`` section; ``cache_status``: ``"hit"`` (answered from the cache),
     ``"written"`` (parsed, cache written), ``"unwritable"`` (parsed, no cache written: the
     directory refused, or the file changed while it was read) or ``"off"`` (parsed,
     caching not asked for). A cache block that fails its checksum mid-solve turns a
@@ -67,6 +67,11 @@ class RepodataRepo(Repo):
     @property
     def cache_status(self) -> str:
         return self._source.status
+
+    @property
+    def info(self) -> dict:
+        """The file's ``info`` section (``subdir``, ``base_url``, ``arch``, ``platform``)."""
+        return self._source.info
 
     def loaded_names(self) -> frozenset[str]:
         """The names whose records have been materialised so far."""
