@@ -597,10 +597,7 @@ def _conda_cache_dir() -> str | None:
 
 
 def _repodata_info(repo) -> dict:
-    info = getattr(repo, "info", None)
-    if info is None:  # until RepodataRepo exposes it (asked for in .status/requests.txt)
-        info = repo.info
-    return info or {}
+    return repo.info or {}
 
 
 def _read_error(path, url: str, exc: RepodataError, in_conda_cache: bool) -> RepodataReadError:
