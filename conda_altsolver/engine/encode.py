@@ -51,6 +51,8 @@ class Encoder:
         self._name_lits: dict[int, tuple] = {}
         self._roots: list[tuple] = []
         self._member: int = 0  # bitset of reduced record ids
+        self._dep_cands: dict = {}  # Dep -> candidate variables (requires)
+        self._dep_split: dict = {}  # Dep -> (matching, other) reduced ids (constrains)
         self._build()
 
     # -- structure -----------------------------------------------------------------------------
@@ -90,6 +92,11 @@ class Encoder:
                 self._on_record_true(var)
             else:
                 solver.on_true(var, self._on_record_true)
+
+    def detach(self) -> None:
+        """Drop the solver once solving is over. Its ``on_true`` callbacks point back here, and
+        that cycle, holding every clause, would wait for the cyclic GC (paused in a solve)."""
+        self.solver = None
 
     def _on_name_true(self, var: int) -> None:
         self.requirements.append((var, self._name_lits[var]))
@@ -163,27 +170,54 @@ class Encoder:
             solver.add_clause([-var] + cands, reason=("requires", rid, dep.text))
             self.requirements.append((var, tuple(cands)))
             return
-        group = self.groups.get(dep.name)
         if dep.optional:
-            if group is None:
-                return
-            matching = set(self.candidates(dep.spec))
-            if len(matching) == len(group):
-                return
-            reason = ("constrains", rid, dep.text)
-            others = [r for r in group if r not in matching]
-            if len(others) <= _BINARY_CONSTRAINS_LIMIT:
-                for other in others:
-                    solver.add_clause([-var, -self.rec_var[other]], reason=reason)
-            else:
-                lits = [-var, -self.name_var[dep.name]]
-                lits.extend(self.rec_var[r] for r in group if r in matching)
-                solver.add_clause(lits, reason=reason)
+            self._add_constrains(rid, var, dep)
             return
-        cands = [self.rec_var[r] for r in self.candidates(dep.spec)]
-        solver.add_clause([-var] + cands, reason=("requires", rid, dep.text))
+        cands = self._dep_vars(dep)
+        solver.add_clause([-var, *cands], reason=("requires", rid, dep.text))
         if cands:
-            self.requirements.append((var, tuple(cands)))
+            self.requirements.append((var, cands))
+
+    def _dep_vars(self, dep) -> tuple:
+        """Variables of a dependency's reduced candidates, best first; many records share a
+        dependency, so each is computed once per encoding."""
+        cands = self._dep_cands.get(dep)
+        if cands is None:
+            rec_var = self.rec_var
+            cands = self._dep_cands[dep] = tuple(rec_var[r] for r in self._dep_candidates(dep))
+        return cands
+
+    def _dep_candidates(self, dep) -> list:
+        group = self.groups.get(dep.name)
+        if group is None or dep.spec.is_name_only:
+            return self.candidates(dep.spec)
+        mask = self.pool.dep_mask(dep)
+        return [rid for rid in group if (mask >> rid) & 1]
+
+    def _add_constrains(self, rid: int, var: int, dep) -> None:
+        group = self.groups.get(dep.name)
+        if group is None:
+            return
+        split = self._dep_split.get(dep)
+        if split is None:
+            mask = self.pool.dep_mask(dep)
+            split = self._dep_split[dep] = (
+                tuple(r for r in group if (mask >> r) & 1),
+                tuple(r for r in group if not (mask >> r) & 1),
+            )
+        matching, others = split
+        if not others:
+            return
+        solver = self.solver
+        rec_var = self.rec_var
+        reason = ("constrains", rid, dep.text)
+        if len(others) <= _BINARY_CONSTRAINS_LIMIT:
+            for other in others:
+                solver.add_clause([-var, -rec_var[other]], reason=reason)
+        else:
+            lits = [-var, -self.name_var[dep.name]]
+            lits.extend(rec_var[r] for r in matching)
+            solver.add_clause(lits, reason=reason)
 
     # -- objective terms -----------------------------------------------------------------------
 

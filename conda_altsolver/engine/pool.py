@@ -10,6 +10,7 @@ the names it reaches. This is classic's full index (``Resolve.groups``, ``tracke
   version text, cached per spec;
 * ``deps(rid)``: the record's dependencies merged as ``PackageRecord.combined_depends``
   does, plus one feature dependency per entry of ``features`` (``Resolve.ms_depends``);
+  merged once per distinct dependency list, as ``Dep`` objects shared by every record;
 * ``trackers(feature)``: ids whose ``track_features`` contain the feature (classic's full
   index sees them all: every name with a tracker is loaded, from repos offering
   ``names_tracking(feature)`` and from in-memory repos), plus the ``feature@`` pseudo-record
@@ -52,7 +53,7 @@ class Dep:
     their clause takes every tracker of ``f`` (classic's ``push_MatchSpec`` "simple" path).
     """
 
-    __slots__ = ("text", "spec", "name", "optional", "feature", "key", "mask")
+    __slots__ = ("text", "spec", "name", "optional", "feature", "key", "mask", "found")
 
     def __init__(self, spec, optional: bool, feature: str | None = None):
         self.spec = spec
@@ -62,6 +63,7 @@ class Dep:
         self.feature = feature
         self.key = (self.text, optional, feature)
         self.mask = None  # the pool's match bitset, once computed (plain names only)
+        self.found = None  # the pool's matches, once computed (plain names only)
 
     def __repr__(self):
         return f"Dep({self.text!r}{', optional' if self.optional else ''})"
@@ -82,13 +84,19 @@ class Pool:
         self._features: list[tuple] = []  # id -> features tuple
         self._track: list[tuple] = []  # id -> track_features tuple
         self._deps: dict[int, tuple | None] = {}
+        self._deps_by_text: dict[tuple, tuple | None] = {}
+        self._text_deps: dict[str, tuple] = {}  # dependency text -> (spec text, name, Dep)
         self._dep_cache: dict[tuple, Dep] = {}
         self._matches: dict[str, tuple] = {}
         self._masks: dict[str, int] = {}
+        self._group_versions: dict[str, tuple] = {}  # name -> version texts in group order
+        self._feature_matches: dict[str, tuple] = {}  # spec text -> (tracker counts, ids)
+        self._open_masks: dict[str, tuple] = {}  # feature spec text -> (ids, bitset)
         self._all_names: list | None = None
         self.feature_records: dict[str, int] = {}
         self._complete_features: set = set()
         self._required: dict[int, tuple] = {}
+        self._required_by_name: dict[int, dict] = {}
         self._feature_index: dict[int, dict] = {}
 
     # -- loading -------------------------------------------------------------------------
@@ -208,23 +216,57 @@ class Pool:
         except KeyError:
             pass
         record = self.records[rid]
+        # many builds share their dependency lists: merge each distinct one once
+        depends = tuple(record.get("depends") or ())
+        constrains = record.get("constrains")
+        features = self._features[rid]
+        key = (depends, tuple(constrains or ()), features) if constrains or features else depends
         try:
-            merged = merge_specs(record.get("depends") or ())
+            deps = self._deps_by_text[key]
+        except KeyError:
+            deps = self._deps_by_text[key] = self._merge_deps(depends, constrains or (), features)
+        self._deps[rid] = deps
+        return deps
+
+    def _merge_deps(self, depends: tuple, constrains, features: tuple):
+        try:
+            if not constrains and not features:
+                deps = self._plain_deps(depends)
+                if deps is not None:
+                    return deps
+            merged = _merged(depends)
             result = {spec.name: (spec, False) for spec in merged}
-            for text in record.get("constrains") or ():
+            for text in constrains:
                 spec = parse_spec(text)
                 # a constrains on a name already depended on replaces that dependency and
                 # stays required; on a new name it is optional (combined_depends)
                 result[spec.name] = (spec, spec.name not in result)
             deps = [self._dep(spec, optional) for spec, optional in result.values()]
         except (InvalidSpec, InvalidVersion, ValueError):
-            deps = None
-        else:
-            for feature in self._features[rid]:
-                deps.append(self._dep(parse_spec(f"*[track_features={feature}]"), False, feature))
-            deps = tuple(deps)
-        self._deps[rid] = deps
-        return deps
+            return None
+        for feature in features:
+            deps.append(self._dep(parse_spec(f"*[track_features={feature}]"), False, feature))
+        return tuple(deps)
+
+    def _plain_deps(self, depends: tuple):
+        """The common case of ``_merge_deps``: each name once, nothing to intersect, so the
+        merge is a sort by spec text (``merge_specs``' order); None when a name repeats."""
+        cache = self._text_deps
+        items = []
+        names = set()
+        for text in depends:
+            if not text:
+                continue
+            item = cache.get(text)
+            if item is None:
+                spec = parse_spec(text)
+                item = cache[text] = (str(spec), spec.name, self._dep(spec, False))
+            items.append(item)
+            names.add(item[1])
+        if len(names) != len(items) or "*" in names:
+            return None
+        items.sort(key=_first)
+        return tuple(item[2] for item in items)
 
     # -- matching ----------------------------------------------------------------------------
 
@@ -233,22 +275,40 @@ class Pool:
         key = str(spec)
         found = self._matches.get(key)
         if found is None:
-            found = self._find(spec)
             if _plain_name(spec.name):
-                # a feature or glob spec's answer grows as names load: never cached
-                self._matches[key] = found
+                found = self._matches[key] = self._find(spec)
+            else:
+                found = self._find(spec)
+        return found
+
+    def dep_matches(self, dep) -> tuple:
+        """``matches`` of a dependency, kept on the (pool-owned) ``Dep``."""
+        found = dep.found
+        if found is None:
+            found = self.matches(dep.spec)
+            if _plain_name(dep.name):
+                dep.found = found
         return found
 
     def match_mask(self, spec) -> int:
         """``matches`` as an int bitset over record ids."""
         key = str(spec)
         mask = self._masks.get(key)
-        if mask is None:
-            mask = 0
-            for rid in self.matches(spec):
-                mask |= 1 << rid
-            if _plain_name(spec.name):
-                self._masks[key] = mask
+        if mask is not None:
+            return mask
+        found = self.matches(spec)
+        if not _plain_name(spec.name):
+            # a feature spec's matches are reused while its trackers are unchanged
+            cached = self._open_masks.get(key)
+            if cached is not None and cached[0] is found:
+                return cached[1]
+        mask = 0
+        for rid in found:
+            mask |= 1 << rid
+        if _plain_name(spec.name):
+            self._masks[key] = mask
+        else:
+            self._open_masks[key] = (found, mask)
         return mask
 
     def required_masks(self, rid: int) -> tuple:
@@ -260,6 +320,16 @@ class Pool:
             if all(_plain_name(d.name) for d in deps):
                 self._required[rid] = masks  # feature deps may gain trackers: recompute
         return masks
+
+    def required_by_name(self, rid: int) -> dict:
+        """name -> required dependency (not a constrains, not a feature's ``*``), in order."""
+        found = self._required_by_name.get(rid)
+        if found is None:
+            found = self._required_by_name[rid] = {
+                dep.name: dep for dep in self.deps(rid) or ()
+                if not dep.optional and dep.name != "*"
+            }
+        return found
 
     def dep_mask(self, dep) -> int:
         """``match_mask`` of a dependency, kept on the (pool-owned) ``Dep``."""
@@ -276,10 +346,17 @@ class Pool:
             return self._match_group(spec, self.group(name))
         features = split_features(spec.get("track_features"))
         if features:
-            candidates = []
-            for feature in features:
-                candidates.extend(self.trackers(feature))
-            return tuple(rid for rid in candidates if spec.match(self.records[rid]))
+            # trackers only grow, as names load: the answer holds while their counts do
+            lists = [self.trackers(feature) for feature in features]
+            sizes = tuple(len(ids) for ids in lists)
+            key = str(spec)
+            cached = self._feature_matches.get(key)
+            if cached is not None and cached[0] == sizes:
+                return cached[1]
+            records = self.records
+            found = tuple(rid for ids in lists for rid in ids if spec.match(records[rid]))
+            self._feature_matches[key] = (sizes, found)
+            return found
         found = []
         for other in self.all_names():
             if name == "*" or fnmatchcase(other, name):
@@ -292,25 +369,46 @@ class Pool:
         records = self.records
         if slow or any(spec.get(field) is not None for field in _SLOW_FIELDS):
             return tuple(rid for rid in ids if spec.match(records[rid]))
-        check_version = spec.version is not None
         check_build = spec.get("build") is not None or spec.get("build_number") is not None
-        by_version: dict[str, bool] = {}
-        found = []
-        for rid in ids:
-            record = records[rid]
-            if check_version:
-                text = record.get("version") or ""
-                ok = by_version.get(text)
-                if ok is None:
-                    ok = by_version[text] = spec.match_version(text)
-                if not ok:
-                    continue
-            if check_build and not spec.match_build(
-                record.get("build") or "", record.get("build_number") or 0
-            ):
-                continue
-            found.append(rid)
-        return tuple(found)
+        if spec.version is not None:
+            versions, ok = self._versions_matching(spec, ids)
+            candidates = [rid for rid, text in zip(ids, versions) if text in ok]
+        else:
+            candidates = ids
+        if not check_build:
+            return tuple(candidates)
+        match_build = spec.match_build
+        return tuple(
+            rid for rid in candidates
+            if match_build(records[rid].get("build") or "", records[rid].get("build_number") or 0)
+        )
+
+    def _versions_matching(self, spec, ids: tuple):
+        """The group's version texts (aligned with ``ids``) and the set of those the spec's
+        version admits, each distinct version tested once."""
+        name = spec.name
+        versions = self._group_versions.get(name)
+        if versions is None:  # ids is the name's group, which never changes once loaded
+            records = self.records
+            versions = self._group_versions[name] = tuple(
+                records[rid].get("version") or "" for rid in ids
+            )
+        match = spec.match_version
+        return versions, {text for text in set(versions) if match(text)}
+
+
+def _merged(depends: tuple) -> list:
+    """``merge_specs(depends)``; most lists name each package once, and then merging is
+    only its sort (same order, no intersection to compute)."""
+    specs = [parse_spec(text) for text in depends if text]
+    names = {spec.name for spec in specs}
+    if len(names) == len(specs) and "*" not in names:
+        return sorted(specs, key=str)
+    return merge_specs(depends)
+
+
+def _first(item):
+    return item[0]
 
 
 def _tracking_index(repo) -> dict:

@@ -33,8 +33,9 @@ class Reduction:
         self.strict = strict
         self.filter_out: dict[int, object] = {}
         self.dead = 0  # bitset of the ids filter_out rejects (a reason, not False)
+        self.drops = 0  # how many times a record was rejected: "has anything changed?"
+        self._quiet: dict[tuple, int] = {}  # filter_group call -> drops when it found nothing
         self._strict_channel: dict[str, str | None] = {}
-        self._valid_spec_memo: dict[tuple, bool] = {}
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -62,38 +63,41 @@ class Reduction:
     def is_valid(self, rid: int) -> bool:
         """Classic's ``valid2``: every dependency has a valid match; cycles count as valid.
 
-        It marks what it proves invalid in ``filter_out`` as it goes (classic does too).
+        It marks what it proves invalid in ``filter_out`` as it goes (classic does too). Each
+        record's dependencies are walked once (the provisional mark stops re-entry), so no
+        per-dependency memo is needed; the walk is the reduction's hottest loop.
         """
         filter_out = self.filter_out
         value = filter_out.get(rid)
-        if value is None:
-            filter_out[rid] = False  # provisional: a cycle back here is assumed valid
-            deps = self.pool.deps(rid)
-            if deps is None:
-                value = self._drop(rid, "invalid dep specs")
-            else:
-                ok = True
-                for index, dep in enumerate(deps):
-                    if not self._is_valid_dep(rid, index, dep):
-                        ok = False
+        if value is not None:
+            return not value
+        filter_out[rid] = False  # provisional: a cycle back here is assumed valid
+        deps = self.pool.deps(rid)
+        if deps is None:
+            self._drop(rid, "invalid dep specs")
+            return False
+        dep_matches = self.pool.dep_matches
+        is_valid = self.is_valid
+        for dep in deps:
+            if dep.optional:
+                continue
+            for other in dep_matches(dep):  # any() in match order, as classic evaluates it
+                known = filter_out.get(other)
+                if known is None:
+                    if is_valid(other):
                         break
-                value = False if ok else self._drop(rid, "invalid depends specs")
-        return not value
+                elif not known:
+                    break
+            else:
+                self._drop(rid, "invalid depends specs")
+                return False
+        return True
 
     def _drop(self, rid: int, reason: str) -> str:
         self.filter_out[rid] = reason
         self.dead |= 1 << rid
+        self.drops += 1
         return reason
-
-    def _is_valid_dep(self, rid: int, index: int, dep) -> bool:
-        # classic memoises this per dependency object, and its objects are per record
-        key = (rid, index)
-        memo = self._valid_spec_memo
-        result = memo.get(key)
-        if result is None:
-            result = dep.optional or any(self.is_valid(other) for other in self.pool.matches(dep.spec))
-            memo[key] = result
-        return result
 
     # -- the reduction --------------------------------------------------------------------------
 
@@ -143,6 +147,9 @@ class Reduction:
         pool = self.pool
         filter_out = self.filter_out
         name = next(iter(specs)).name
+        key = (name, *specs)
+        if name in self.snames and self._quiet.get(key) == self.drops:
+            return False  # nothing dropped since this exact call found nothing to drop
         group = pool.group(name) if _plain_name(name) else ()
         if group and self.strict and name not in self.cp_filter_applied:
             channel = self.strict_channel(name)
@@ -155,51 +162,73 @@ class Reduction:
         for dep in specs:
             match_mask |= pool.dep_mask(dep)
         required_mask = self.explicit_pool.get(name)
-        old = new = 0
+        old = 0
+        survivors = []
+        alive = ~self.dead
         for rid in group:
             if filter_out.setdefault(rid, False):
                 continue
             old += 1
             if not (match_mask >> rid) & 1 or (required_mask and not (required_mask >> rid) & 1):
                 self._drop(rid, "incompatible with required spec")
+                alive = ~self.dead
                 continue
             deps = pool.deps(rid)
             if deps is None:
                 self._drop(rid, "invalid dep specs")
+                alive = ~self.dead
                 continue
-            alive = ~self.dead
             for mask in pool.required_masks(rid):
                 if not mask & alive:
                     missing = [d for d in deps if not d.optional and not pool.dep_mask(d) & alive]
                     self._drop(rid, "unsatisfiable dependencies " + " ".join(d.text for d in missing))
+                    alive = ~self.dead
                     break
             else:
                 filter_out[rid] = False
-                new += 1
+                survivors.append(rid)
 
+        new = len(survivors)
         reduced = new < old
+        drops = self.drops
         if any(dep.optional for dep in specs):
+            if not reduced:
+                self._quiet[key] = drops
             return reduced
         if new == 0:
             return None
         if reduced or name not in self.snames:
             self.snames.add(name)
-            shared: dict[str, list] = {}
-            for rid in group:
-                if filter_out.get(rid, False):
-                    continue
-                for dep in pool.deps(rid):
-                    if not dep.optional:
-                        shared.setdefault(dep.name, []).append(dep)
-            shared.pop("*", None)  # track_features dependencies
-            for dep_name, deps in shared.items():
-                if len(deps) >= new:
-                    result = self._filter_group(list(dict.fromkeys(deps)))
-                    if result:
-                        reduced = True
-                    elif result is None:
-                        return None
+            for deps in self._shared_deps(survivors):
+                result = self._filter_group(deps)
+                if result:
+                    reduced = True
+                elif result is None:
+                    return None
+        if not reduced and self.drops == drops:
+            # nothing dropped in this call nor below it: until the next drop anywhere, a
+            # repeat would find nothing again (and not recurse, the name being in snames)
+            self._quiet[key] = drops
         return reduced
+
+    def _shared_deps(self, survivors: list) -> list:
+        """The required dependencies every survivor has on one name, per name, in classic's
+        order (names by first appearance, deps in group order, duplicates dropped).
+
+        A record depends on each name at most once, so a name all survivors share is one of
+        the first survivor's, and intersecting name sets finds them without a tally."""
+        required = self.pool.required_by_name
+        first = required(survivors[0])
+        names = list(first)
+        for rid in survivors[1:]:
+            if not names:
+                return []
+            by_name = required(rid)
+            names = [n for n in names if n in by_name]
+        shared = []
+        for name in names:
+            shared.append(list(dict.fromkeys([required(rid)[name] for rid in survivors])))
+        return shared
 
     def _collect(self, explicit: list, features: list) -> list:
         """Step 4: everything reachable from the explicit specs through valid records."""
@@ -239,7 +268,7 @@ class Reduction:
             dep = pending.pop()
             pending_set.discard(dep)
             seen.add(dep)
-            for rid in pool.matches(dep.spec):
+            for rid in pool.dep_matches(dep):
                 if rid in index or not self.is_valid(rid):
                     continue
                 if strict and self.strict_channel(pool.names[rid]) != self._channel(rid):
@@ -258,7 +287,7 @@ class Reduction:
 
 
 def _plain_name(name: str) -> bool:
-    return bool(name) and name != "*" and not any(c in name for c in "*?[")
+    return bool(name) and "*" not in name and "?" not in name and "[" not in name
 
 
 def _no_track_features(dep) -> bool:

@@ -166,6 +166,16 @@ class _Solve:
             ranks.update(rank_records(ids, pool.keys, self.policy.ignore_timestamps))
         solver = SatSolver()
         encoder = Encoder(solver, pool, dict(groups), self.order_key(ranks, groups))
+        try:
+            chosen = self._optimal(solver, encoder, groups, ranks, remove)
+        finally:
+            encoder.detach()
+        chosen = [rid for rid in chosen if pool.records[rid].get("channel") != "@"]
+        chosen.sort(key=lambda rid: pool.names[rid])
+        return [pool.records[rid] for rid in chosen]
+
+    def _optimal(self, solver, encoder, groups, ranks, remove: bool) -> list:
+        """The record ids of classic's optimum: a first model, then each objective in turn."""
         for request in self.requests:
             encoder.add_request(request.index, request.spec, request.request.optional)
         # every objective's variables must exist before the first model is taken
@@ -179,10 +189,7 @@ class _Solve:
         for label, terms in objectives:
             optimizer.minimize(label, terms)
         self.stats = {"solves": optimizer.solves + 1, "values": optimizer.values}
-        chosen = encoder.chosen(optimizer.model)
-        chosen = [rid for rid in chosen if pool.records[rid].get("channel") != "@"]
-        chosen.sort(key=lambda rid: pool.names[rid])
-        return [pool.records[rid] for rid in chosen]
+        return encoder.chosen(optimizer.model)
 
     def objectives(self, encoder, groups, ranks, remove: bool):
         """Classic's objective list (``engine-algorithms.md`` §1.2), in order."""
@@ -309,40 +316,6 @@ def _full_groups(pool: Pool, requests: list) -> dict:
     return {name: list(pool.group(name)) for name in sorted(seen) if pool.group(name)}
 
 
-class _OutOfBudget(Exception):
-    pass
-
-
-class _BudgetSolver(SatSolver):
-    """A ``SatSolver`` whose ``solve`` can give up after a number of conflicts.
-
-    Shrinking a conflict tries subsets that may be hard to refute (a sudoku with one given
-    left); a trial that runs out of budget simply keeps its spec. (Uses the core's conflict
-    hook; asked in .status/requests.txt for a public ``conflict_limit``.)
-    """
-
-    _budget = None
-
-    def _resolve_conflict(self, *args):
-        if self._budget is not None:
-            self._budget -= 1
-            if self._budget < 0:
-                raise _OutOfBudget
-        return super()._resolve_conflict(*args)
-
-    def solve_within(self, assumptions, conflicts: int):
-        """True / False, or None when the budget ran out (the solver is back at level 0)."""
-        self._budget = conflicts
-        try:
-            return self.solve(assumptions=assumptions)
-        except _OutOfBudget:
-            self._fill_epoch = None
-            self._backtrack(0)
-            return None
-        finally:
-            self._budget = None
-
-
 #: conflicts a deletion trial may spend before its spec is kept in the core
 _TRIAL_BUDGET = 200
 
@@ -363,7 +336,10 @@ def _reduced_is_satisfiable(pool: Pool, requests: list) -> bool:
     for request in requests:
         encoder.add_request(request.index, request.spec, request.request.optional)
     solver.set_brancher(make_brancher(encoder))
-    return solver.solve(assumptions=encoder.selectors)
+    try:
+        return solver.solve(assumptions=encoder.selectors)
+    finally:
+        encoder.detach()
 
 
 def _reduction_refutes(pool: Pool, requests: list) -> bool:
@@ -388,9 +364,17 @@ def _minimal_conflict(pool: Pool, requests: list, reasons: list | None = None) -
     a conflict budget, so the result is minimal except where proving it would be costly.
     """
     groups = _full_groups(pool, requests)
-    solver = _BudgetSolver()
+    solver = SatSolver()
     order = {rid: i for ids in groups.values() for i, rid in enumerate(ids)}
     encoder = Encoder(solver, pool, groups, order.__getitem__, virtual_clauses=True, eager=True)
+    try:
+        return _shrunk_core(pool, requests, reasons, solver, encoder)
+    finally:
+        encoder.detach()
+
+
+def _shrunk_core(pool: Pool, requests: list, reasons: list | None, solver, encoder) -> list:
+    """``_minimal_conflict``'s refutation and deletion trials over the eager encoding."""
     for rid, var in encoder.rec_var.items():
         if pool.deps(rid) is None:
             solver.add_clause([-var], reason=("invalid", rid))
@@ -409,7 +393,7 @@ def _minimal_conflict(pool: Pool, requests: list, reasons: list | None = None) -
     index = 0
     while index < len(kept):
         trial = kept[:index] + kept[index + 1:]
-        outcome = solver.solve_within(trial, _TRIAL_BUDGET) if trial else True
+        outcome = solver.solve(trial, conflict_limit=_TRIAL_BUDGET) if trial else True
         if outcome is None and _reduction_refutes(pool, [by_selector[s] for s in trial]):
             kept = trial  # too hard for the budget, but classic's reduction refutes it
         elif outcome is False:
