@@ -66,7 +66,7 @@ from conda.models.match_spec import MatchSpec
 from conda.models.records import PackageRecord
 from conda.models.version import VersionOrder
 
-from .engine.repo import Repo, tracking_index
+from .engine.repo import Repo, split_features, tracking_index
 from .engine.repodata import RepodataError, load_repodata
 
 if TYPE_CHECKING:
@@ -644,8 +644,8 @@ def engine_view(raw: dict, channel: Channel, key: str) -> RecordDict:
         build_number=raw["build_number"] or 0,
         depends=list(raw.get("depends") or ()),
         constrains=list(raw.get("constrains") or ()),
-        track_features=_split_features(track_features),
-        features=_split_features(features),
+        track_features=list(split_features(track_features)),
+        features=list(split_features(features)),
         subdir=raw.get("subdir"),
         noarch=noarch,
         timestamp=timestamp or 0,
@@ -664,15 +664,6 @@ def _plain_features(value) -> bool:
     if value is None or type(value) is str:
         return True
     return type(value) in (list, tuple) and all(type(item) is str for item in value)
-
-
-def _split_features(value) -> list[str]:
-    """conda's ``_FeaturesField``: a space- or comma-separated string, or a list."""
-    if not value:
-        return []
-    if type(value) is str:
-        value = value.replace(" ", ",").split(",")
-    return [item for item in (part.strip() for part in value) if item]
 
 
 # endregion

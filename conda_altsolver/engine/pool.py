@@ -12,9 +12,8 @@ the names it reaches. This is classic's full index (``Resolve.groups``, ``tracke
   does, plus one feature dependency per entry of ``features`` (``Resolve.ms_depends``);
   merged once per distinct dependency list, as ``Dep`` objects shared by every record;
 * ``trackers(feature)``: ids whose ``track_features`` contain the feature (classic's full
-  index sees them all: every name with a tracker is loaded, from repos offering
-  ``names_tracking(feature)`` and from in-memory repos), plus the ``feature@`` pseudo-record
-  when the feature was requested.
+  index sees them all: every name a repo's ``names_tracking(feature)`` gives is loaded),
+  plus the ``feature@`` pseudo-record when the feature was requested.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from fnmatch import fnmatchcase
 
 from .errors import InvalidSpec, InvalidVersion
 from .policy import make_version_key
+from .repo import split_features
 from .spec import merge_specs, parse_spec
 
 #: package types classic restricts a name to when present (``PackageType.unmanageable``)
@@ -33,17 +33,6 @@ _UNMANAGEABLE = frozenset(
 _SLOW_FIELDS = (
     "channel", "subdir", "md5", "sha256", "track_features", "features", "fn", "url", "license",
 )
-
-
-def split_features(value) -> tuple:
-    """``track_features``/``features`` as classic boxes them: split on spaces and commas."""
-    if not value:
-        return ()
-    if isinstance(value, str):
-        value = value.replace(" ", ",").split(",")
-    elif isinstance(value, (set, frozenset)):
-        value = sorted(value)  # a spec's raw value: make the order independent of hashing
-    return tuple(f for f in (part.strip() for part in value) if f)
 
 
 class Dep:
@@ -97,7 +86,6 @@ class Pool:
         self._complete_features: set = set()
         self._required: dict[int, tuple] = {}
         self._required_by_name: dict[int, dict] = {}
-        self._feature_index: dict[int, dict] = {}
 
     # -- loading -------------------------------------------------------------------------
 
@@ -168,7 +156,7 @@ class Pool:
 
     def trackers(self, feature: str) -> list:
         """Ids tracking the feature: classic's full index sees every tracker, so load every
-        name that has one (repos that can say which, and in-memory repos)."""
+        name that has one (each repo says which: ``Repo.names_tracking``)."""
         if feature not in self._complete_features:
             self._complete_features.add(feature)
             for name in self._names_tracking(feature):
@@ -178,14 +166,7 @@ class Pool:
     def _names_tracking(self, feature: str) -> list:
         names = set()
         for repo in self.repos:
-            lookup = getattr(repo, "names_tracking", None)
-            if lookup is not None:
-                names.update(lookup(feature))
-            elif getattr(repo, "_load", None) is None:  # records already in memory: cheap
-                index = self._feature_index.get(id(repo))
-                if index is None:
-                    index = self._feature_index[id(repo)] = _tracking_index(repo)
-                names.update(index.get(feature, ()))
+            names.update(repo.names_tracking(feature))
         return sorted(names)
 
     def tracked_features(self):
@@ -409,16 +390,6 @@ def _merged(depends: tuple) -> list:
 
 def _first(item):
     return item[0]
-
-
-def _tracking_index(repo) -> dict:
-    """feature -> names with a record tracking it, for an in-memory repo."""
-    index: dict[str, set] = {}
-    for name in repo.names():
-        for record in repo.get(name):
-            for feature in split_features(record.get("track_features")):
-                index.setdefault(feature, set()).add(name)
-    return index
 
 
 def _plain_name(name) -> bool:

@@ -20,7 +20,8 @@ from .encode import Encoder, make_brancher
 from .errors import PackagesNotFound, Unsatisfiable
 from .optimize import Optimizer, rank_records, version_terms
 from .policy import Policy
-from .pool import Pool, split_features
+from .pool import Pool
+from .repo import split_features
 from .reduce import Reduction
 from .request import _target_key, as_request
 from .sat import SatSolver
