@@ -64,7 +64,19 @@ def _invalid(text, reason) -> InvalidSpec:
 # --------------------------------------------------------------------------------------------
 
 
-class ExactMatch:
+class _RawEquality:
+    """Field matchers are equal when they are of one class and hold the same raw value."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__ and other.raw == self.raw
+
+    def __hash__(self):
+        return hash(self.raw)
+
+
+class ExactMatch(_RawEquality):
     """A case-sensitive string compared for equality (subdir, md5, sha256, fn, url)."""
 
     __slots__ = ("raw",)
@@ -85,11 +97,6 @@ class ExactMatch:
     def __str__(self):
         return self.raw
 
-    def __eq__(self, other):
-        return other.__class__ is self.__class__ and other.raw == self.raw
-
-    def __hash__(self):
-        return hash(self.raw)
 
 
 def _merge_equal(this, other):
@@ -110,7 +117,7 @@ def _glob_matcher(value: str, text_for_errors: str):
     return None
 
 
-class GlobMatch:
+class GlobMatch(_RawEquality):
     """conda's ``GlobStrMatch``: exact text, a ``*`` glob or a ``^...$`` regex (build)."""
 
     __slots__ = ("raw", "_match")
@@ -139,11 +146,6 @@ class GlobMatch:
     def __str__(self):
         return self.raw
 
-    def __eq__(self, other):
-        return other.__class__ is self.__class__ and other.raw == self.raw
-
-    def __hash__(self):
-        return hash(self.raw)
 
 
 class LowerGlobMatch(GlobMatch):
@@ -209,7 +211,7 @@ def _split_features(value) -> tuple:
     return tuple(f for f in (str(v).strip() for v in value) if f)
 
 
-class FeatureMatch:
+class FeatureMatch(_RawEquality):
     """``track_features``/``features``: the record's set must equal the spec's set."""
 
     __slots__ = ("raw",)
@@ -230,11 +232,6 @@ class FeatureMatch:
     def __str__(self):
         return " ".join(sorted(self.raw))
 
-    def __eq__(self, other):
-        return other.__class__ is self.__class__ and other.raw == self.raw
-
-    def __hash__(self):
-        return hash(self.raw)
 
 
 class ListMatch(FeatureMatch):
