@@ -98,7 +98,6 @@ class ExactMatch(_RawEquality):
         return self.raw
 
 
-
 def _merge_equal(this, other):
     if this.raw != other.raw:
         raise InvalidSpec(f"incompatible component merge: {this.raw!r} and {other.raw!r}")
@@ -145,7 +144,6 @@ class GlobMatch(_RawEquality):
 
     def __str__(self):
         return self.raw
-
 
 
 class LowerGlobMatch(GlobMatch):
@@ -231,7 +229,6 @@ class FeatureMatch(_RawEquality):
 
     def __str__(self):
         return " ".join(sorted(self.raw))
-
 
 
 class ListMatch(FeatureMatch):
