@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from cases import Case, all_cases  # noqa: E402
+from solvers import peak_rss  # noqa: E402
 
 SOLVERS = ("altsolver", "classic")
 MODES = ("cold", "warm")
@@ -234,7 +235,7 @@ def _child(solver: str, case_json: str, prefix: str) -> int:
     context.plugin_manager.get_solver_backend()  # plugin imports: not what we measure
     channels = [directory for _, directory in case.channels]
     subdirs = tuple(dict.fromkeys((context.subdir, "noarch")))
-    base_rss = _peak_rss()
+    base_rss = peak_rss()
     start, start_cpu = time.perf_counter(), time.process_time()
     status, answer, detail = "ok", None, ""
     try:
@@ -251,7 +252,7 @@ def _child(solver: str, case_json: str, prefix: str) -> int:
             exc).strip() else type(exc).__name__
     wall = time.perf_counter() - start
     cpu = time.process_time() - start_cpu
-    peak = _peak_rss()
+    peak = peak_rss()
     result = {
         "status": status, "count": len(answer) if answer is not None else None,
         "solve": wall, "cpu": cpu, "peak_rss": peak, "rss_growth": peak - base_rss,
@@ -273,19 +274,6 @@ def _capture_phases() -> list[str]:
     logger.addHandler(Keep(logging.INFO))
     logger.setLevel(logging.INFO)
     return lines
-
-
-def _peak_rss() -> int:
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 # endregion

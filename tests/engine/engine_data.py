@@ -38,15 +38,8 @@ def load_test_index(data_dir: Path, filename: str, subdir: str = SUBDIR) -> list
         packages = json.load(handle)
     records = []
     for fn, raw in packages.items():
-        record = dict(raw)
-        noarch = record.get("subdir") == "noarch" or record.get("noarch")
-        record["subdir"] = "noarch" if noarch else subdir
-        record["channel"] = channel
-        record["fn"] = fn
-        record.setdefault("depends", [])
-        if add_pip:
-            _add_pip(record)
-        records.append(record)
+        noarch = raw.get("subdir") == "noarch" or raw.get("noarch")
+        records.append(_record(raw, fn, "noarch" if noarch else subdir, channel, add_pip))
     return records
 
 
@@ -64,16 +57,17 @@ def load_channel(data_dir: Path, channel: str, subdirs=(SUBDIR, "noarch"), name=
         shadowed = {fn[: -len(".conda")] + ".tar.bz2" for fn in conda_packages}
         entries = list(conda_packages.items())
         entries += [(fn, raw) for fn, raw in legacy.items() if fn not in shadowed]
-        for fn, raw in entries:
-            record = dict(raw)
-            record["subdir"] = subdir
-            record["channel"] = name or channel
-            record["fn"] = fn
-            record.setdefault("depends", [])
-            if add_pip:
-                _add_pip(record)
-            records.append(record)
+        records.extend(_record(raw, fn, subdir, name or channel, add_pip) for fn, raw in entries)
     return records
+
+
+def _record(raw: dict, fn: str, subdir: str, channel: str, add_pip: bool) -> dict:
+    """A repodata entry as conda's test helpers present it to a solver."""
+    record = dict(raw, subdir=subdir, channel=channel, fn=fn)
+    record.setdefault("depends", [])
+    if add_pip:
+        _add_pip(record)
+    return record
 
 
 def dist_str(record: dict) -> str:
