@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from logging import getLogger
 from time import perf_counter
 from typing import TYPE_CHECKING
@@ -62,7 +62,6 @@ from conda.core.subdir_data import SubdirData
 from conda.exceptions import CondaError
 from conda.gateways.repodata import FORMAT_JSON, create_cache_dir
 from conda.models.channel import Channel
-from conda.models.match_spec import MatchSpec
 from conda.models.records import PackageRecord
 from conda.models.version import VersionOrder
 
@@ -71,6 +70,8 @@ from .engine.repodata import RepodataError, load_repodata
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from conda.models.match_spec import MatchSpec
 
 log = getLogger("conda.altsolver.index")
 
@@ -220,7 +221,6 @@ class SolverIndex:
         self._by_name: dict[str, list[RecordDict]] = {}
         self._per_source: dict[str, list[list[RecordDict]]] = {}
         self._installed_cache: dict[str, RecordDict] = {}
-        self._dep_specs: dict[str, MatchSpec] = {}
         self._installed = {rec.name: rec for rec in installed}
         self.virtual = tuple(to_engine_record(rec, VIRTUAL_CHANNEL) for rec in virtual)
         if prebuilt:
@@ -432,67 +432,7 @@ class SolverIndex:
             return False
         return any(spec.match(rec) for rec in self._iter_records(name))
 
-    def package_pool(self, specs: Iterable[MatchSpec]) -> Mapping[str, set[PackageRecord]]:
-        """Records per name reachable from ``specs`` through dependencies, walked on first use.
-
-        An approximation of classic's ``_get_package_pool`` (its reduced index): the records
-        matching the specs, then for each dependency name the records matching any dependency
-        spec met on the way. Each distinct dependency string is parsed and walked once.
-        The walk needs a ``PackageRecord`` for every record it meets, and most solves (no
-        installed records, no pins) never read the answer: hence the lazy mapping.
-        """
-        specs = list(specs)
-        return _LazyPool(lambda: self._walk_pool(specs))
-
-    def _walk_pool(self, specs: list) -> dict[str, set[PackageRecord]]:
-        pool: dict[str, set[PackageRecord]] = {}
-        queue: list = [MatchSpec(spec) for spec in specs]
-        seen: set = set()
-        while queue:
-            item = queue.pop()
-            if item in seen:
-                continue
-            seen.add(item)
-            spec = item if isinstance(item, MatchSpec) else self._parse_dep(item)
-            name = spec.get_exact_value("name")
-            if not name:
-                continue
-            known = pool.setdefault(name, set())
-            new = {rec for rec in self.records(name) if spec.match(rec)} - known
-            known.update(new)
-            for rec in new:
-                queue.extend(dep for dep in rec.depends if dep not in seen)
-        return {name: records for name, records in pool.items() if records}
-
-    def _parse_dep(self, text: str) -> MatchSpec:
-        spec = self._dep_specs.get(text)
-        if spec is None:
-            spec = self._dep_specs[text] = MatchSpec(text)
-        return spec
-
     # endregion
-
-
-class _LazyPool(Mapping):
-    """``package_pool``'s answer, computed the first time anyone looks at it."""
-
-    def __init__(self, compute: Callable[[], dict]):
-        self._compute = compute
-        self._pool: dict | None = None
-
-    def _get(self) -> dict:
-        if self._pool is None:
-            self._pool = self._compute()
-        return self._pool
-
-    def __getitem__(self, name):
-        return self._get()[name]
-
-    def __iter__(self):
-        return iter(self._get())
-
-    def __len__(self):
-        return len(self._get())
 
 
 def _scan_tracking(groups: Callable[[], Iterable[tuple[str, Iterable]]]):

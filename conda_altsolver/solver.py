@@ -13,6 +13,7 @@ engine.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from logging import getLogger
 from typing import TYPE_CHECKING
 
@@ -332,6 +333,10 @@ class _EngineQueries:
         )
         self._by_dist = {rec.dist_str(): rec for rec in inp.installed.values()}
         self.times = getattr(solver, "_times", None) or PhaseTimes()
+        # classic's Resolve lives for one solve and carries dependency verdicts from one
+        # reduction to the next; so does this memo, shared by every engine call below
+        self.memo = engine.ValidityMemo()
+        self._pools: dict[frozenset, Mapping] = {}
 
     # region spec translation
 
@@ -364,8 +369,27 @@ class _EngineQueries:
     # endregion
     # region questions
 
-    def package_pool(self, specs):
-        return self.index.package_pool(specs)
+    def package_pool(self, specs) -> Mapping[str, set[PackageRecord]]:
+        """classic's ``_get_package_pool``: the reduced index of ``specs``, per name.
+
+        The reduction runs now, in classic's order among the engine calls (its verdicts join
+        the memo); conda records are built only for the names someone looks up.
+        """
+        specs = tuple(specs)
+        key = frozenset(specs)
+        pool = self._pools.get(key)
+        if pool is None:
+            try:
+                groups = self._timed(
+                    "package pool", engine.reduced_index, self.index.repos,
+                    self.requests(specs), policy=self.policy, memo=self.memo,
+                )
+            except engine.PackagesNotFound:
+                groups = {}  # classic raises here; the missing name is reported later
+            except engine.InvalidSpec as exc:
+                raise self._convert(exc) from exc
+            pool = self._pools[key] = _RecordPool(groups)
+        return pool
 
     def newest_update(self, record):
         """classic's ``_package_has_updates`` rule (it compares version strings as text)."""
@@ -389,7 +413,7 @@ class _EngineQueries:
         try:
             core = self._timed(
                 "conflict checks", engine.conflicting_specs, self.index.repos, requests,
-                policy=self.policy,
+                policy=self.policy, memo=self.memo,
             )
         except (engine.PackagesNotFound, engine.Unsatisfiable):
             core = requests
@@ -408,7 +432,7 @@ class _EngineQueries:
         try:
             chosen = self._timed(
                 "engine solve", engine.solve, self.index.repos, self.requests(specs),
-                policy=self.policy,
+                policy=self.policy, memo=self.memo,
             )
         except engine.EngineError as exc:
             raise self._convert(exc) from exc
@@ -453,6 +477,30 @@ class _EngineQueries:
             virtual=self.inp.virtual,
             should_retry_solve=retry_is_coming(self.inp),
         )
+
+
+class _RecordPool(Mapping):
+    """``package_pool``'s answer: engine records per name, turned into conda records on
+    first lookup (most solves only ask whether a name is there)."""
+
+    def __init__(self, groups: dict[str, list]):
+        self._groups = groups
+        self._records: dict[str, set[PackageRecord]] = {}
+
+    def __getitem__(self, name: str) -> set[PackageRecord]:
+        records = self._records.get(name)
+        if records is None:
+            # a feature's pseudo-record (classic's "feat@") has no conda record
+            records = self._records[name] = {
+                rec.record for rec in self._groups[name] if hasattr(rec, "record")
+            }
+        return records
+
+    def __iter__(self):
+        return iter(self._groups)
+
+    def __len__(self):
+        return len(self._groups)
 
 
 def retry_is_coming(inp: SolveInput) -> bool:

@@ -5,6 +5,7 @@ Standard library only; it never imports conda. Its contract is ``docs/dev/engine
 
 from .errors import EngineError, InvalidSpec, InvalidVersion, PackagesNotFound, Unsatisfiable
 from .policy import Policy
+from .reduce import ValidityMemo
 from .repo import Repo
 from .repodata import RepodataError, load_repodata
 from .request import SpecRequest
@@ -25,6 +26,7 @@ __all__ = [
     "RepodataError",
     "SpecRequest",
     "Unsatisfiable",
+    "ValidityMemo",
     "conflicting_specs",
     "load_repodata",
     "merge_specs",

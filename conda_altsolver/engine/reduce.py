@@ -25,12 +25,41 @@ from collections import deque
 from .spec import parse_spec
 
 
+class ValidityMemo:
+    """What classic's ``Resolve`` remembers between reductions: whether each dependency of a
+    record has a valid match.
+
+    classic memoises ``is_valid_spec`` on the dependency ``MatchSpec`` objects it keeps per
+    record (``Resolve.ms_depends_``), so the first reduction that judges a record's dependency
+    fixes the verdict for every later reduction of the same ``Resolve``, whatever those prune.
+    conda's solver runs several reductions per solve (the request's package pool, the conflict
+    checks, the final solve); handing one memo to those engine calls, in classic's order,
+    gives classic's answers where the carried verdicts matter. Without a memo each reduction
+    judges afresh.
+    """
+
+    __slots__ = ("_by_record",)
+
+    def __init__(self):
+        self._by_record: dict[int, tuple[dict, dict[int, bool]]] = {}
+
+    def verdicts(self, record: dict) -> dict[int, bool]:
+        """Dependency position -> verdict for ``record`` (held with it, so its id stays its)."""
+        entry = self._by_record.get(id(record))
+        if entry is None or entry[0] is not record:
+            entry = self._by_record[id(record)] = (record, {})
+        return entry[1]
+
+
 class Reduction:
     """One reduced-index computation over ``pool`` for the given explicit specs."""
 
-    def __init__(self, pool, strict: bool):
+    def __init__(self, pool, strict: bool, memo: ValidityMemo | None = None):
         self.pool = pool
         self.strict = strict
+        self.memo = memo
+        if memo is not None:
+            self.is_valid = self._is_valid_remembered
         self.filter_out: dict[int, object] = {}
         self.dead = 0  # bitset of the ids filter_out rejects (a reason, not False)
         self.drops = 0  # how many times a record was rejected: "has anything changed?"
@@ -92,6 +121,40 @@ class Reduction:
                 self._drop(rid, "invalid depends specs")
                 return False
         return True
+
+    def _is_valid_remembered(self, rid: int) -> bool:
+        """``is_valid`` with the verdicts of earlier reductions taken as they were."""
+        filter_out = self.filter_out
+        value = filter_out.get(rid)
+        if value is not None:
+            return not value
+        filter_out[rid] = False
+        deps = self.pool.deps(rid)
+        if deps is None:
+            self._drop(rid, "invalid dep specs")
+            return False
+        verdicts = self.memo.verdicts(self.pool.records[rid])
+        for position, dep in enumerate(deps):
+            if dep.optional:
+                continue
+            verdict = verdicts.get(position)
+            if verdict is None:
+                verdict = verdicts[position] = self._has_valid_match(dep)
+            if not verdict:
+                self._drop(rid, "invalid depends specs")
+                return False
+        return True
+
+    def _has_valid_match(self, dep) -> bool:
+        filter_out = self.filter_out
+        for other in self.pool.dep_matches(dep):
+            known = filter_out.get(other)
+            if known is None:
+                if self.is_valid(other):
+                    return True
+            elif not known:
+                return True
+        return False
 
     def _drop(self, rid: int, reason: str) -> str:
         self.filter_out[rid] = reason

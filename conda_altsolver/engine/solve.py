@@ -22,7 +22,7 @@ from .optimize import Optimizer, rank_records, version_terms
 from .policy import Policy
 from .pool import Pool
 from .repo import split_features
-from .reduce import Reduction
+from .reduce import Reduction, ValidityMemo
 from .request import _target_key, as_request
 from .sat import SatSolver
 from .spec import parse_spec
@@ -82,16 +82,17 @@ def _requested_features(requests: list) -> list:
 class _Solve:
     """One call of ``solve``: the pool, the reduced groups, the encoding and the objectives."""
 
-    def __init__(self, repos, specs, policy: Policy | None):
+    def __init__(self, repos, specs, policy: Policy | None, memo: ValidityMemo | None = None):
         self.policy = policy or Policy()
         self.pool = Pool(repos, self.policy)
         self.requests = _parse_requests(self.pool, specs)
+        self.memo = memo
 
     def reduced_groups(self) -> dict:
         pool = self.pool
         explicit = [r.dep for r in self.requests if r.dep is not None]
         features = _requested_features(self.requests)
-        kept = Reduction(pool, self.policy.strict).run(explicit, features)
+        kept = Reduction(pool, self.policy.strict, self.memo).run(explicit, features)
         kept_set = set(kept)
         groups = {}
         for name in sorted({pool.names[rid] for rid in kept}):
@@ -255,14 +256,17 @@ class _Solve:
         return error
 
 
-def solve(repos, specs, policy: Policy | None = None, remove: bool = False) -> list:
+def solve(
+    repos, specs, policy: Policy | None = None, remove: bool = False,
+    memo: ValidityMemo | None = None,
+) -> list:
     """Classic's ``Resolve.solve(specs)``: the chosen record dicts, one per name.
 
     Raises ``PackagesNotFound`` when a required spec has no candidate at all and
-    ``Unsatisfiable`` when no solution exists.
+    ``Unsatisfiable`` when no solution exists. ``memo``: see ``ValidityMemo``.
     """
     with _gc_paused():
-        return _Solve(repos, specs, policy).run(remove)
+        return _Solve(repos, specs, policy, memo).run(remove)
 
 
 @contextmanager
@@ -278,10 +282,12 @@ def _gc_paused():
             gc.enable()
 
 
-def reduced_index(repos, specs, policy: Policy | None = None) -> dict:
+def reduced_index(
+    repos, specs, policy: Policy | None = None, memo: ValidityMemo | None = None
+) -> dict:
     """Classic's ``get_reduced_index`` (as ``_get_package_pool``): name -> record dicts, best
-    first. Raises ``PackagesNotFound`` like ``solve``."""
-    problem = _Solve(repos, specs, policy)
+    first. Raises ``PackagesNotFound`` like ``solve``. ``memo``: see ``ValidityMemo``."""
+    problem = _Solve(repos, specs, policy, memo)
     _check_found(problem.pool, problem.requests)
     records = problem.pool.records
     return {name: [records[rid] for rid in ids] for name, ids in problem.reduced_groups().items()}
@@ -321,10 +327,10 @@ def _full_groups(pool: Pool, requests: list) -> dict:
 _TRIAL_BUDGET = 200
 
 
-def _reduced_is_satisfiable(pool: Pool, requests: list) -> bool:
+def _reduced_is_satisfiable(pool: Pool, requests: list, memo: ValidityMemo | None) -> bool:
     """Classic's first check in ``get_conflicting_specs``: a model over the reduced index."""
     explicit = [r.dep for r in requests if r.dep is not None]
-    kept = Reduction(pool, pool.policy.strict).run(explicit, _requested_features(requests))
+    kept = Reduction(pool, pool.policy.strict, memo).run(explicit, _requested_features(requests))
     if not kept:
         return False
     kept_set = set(kept)
@@ -405,13 +411,19 @@ def _shrunk_core(pool: Pool, requests: list, reasons: list | None, solver, encod
     return [by_selector[s] for s in kept]
 
 
-def conflicting_specs(repos, specs, policy: Policy | None = None) -> list:
-    """The subset of ``specs`` (as given) that conflicts; empty when they can all hold."""
+def conflicting_specs(
+    repos, specs, policy: Policy | None = None, memo: ValidityMemo | None = None
+) -> list:
+    """The subset of ``specs`` (as given) that conflicts; empty when they can all hold.
+
+    ``memo`` (see ``ValidityMemo``) serves classic's reduction here, not the shrinking that
+    follows it: classic shrinks over its whole index, without reducing.
+    """
     policy = policy or Policy()
     pool = Pool(repos, policy)
     items = list(specs)
     with _gc_paused():
         requests = _parse_requests(pool, items)
-        if _reduced_is_satisfiable(pool, requests):
+        if _reduced_is_satisfiable(pool, requests, memo):
             return []
         return [items[r.index] for r in _minimal_conflict(pool, requests)]

@@ -159,11 +159,9 @@ def test_version_key_prefers_channel_then_version(tmp_path):
     assert [r.version for r in index.sorted_records("zlib")] == ["1.0", "2.0"]
 
 
-def test_find_matches_and_package_pool(channel):
+def test_find_matches(channel):
     index = SolverIndex([channel], (SUBDIR, "noarch"))
     assert names(index.find_matches(MatchSpec("zlib >1.2"))) == ["zlib-1.3"]
-    pool = index.package_pool([MatchSpec("python")])
-    assert set(pool) == {"python", "zlib"} and len(pool["zlib"]) == 2
 
 
 @pytest.mark.parametrize(

@@ -236,13 +236,22 @@ def test_records_are_built_only_when_asked_for(edge_channel):
     assert index.records("zlib")[0] is index.records("zlib")[0]  # built once
 
 
-def test_package_pool_is_walked_on_first_use(edge_channel):
+def test_package_pool_is_the_reduced_index_with_records_built_on_lookup(edge_channel):
+    from types import SimpleNamespace
+
     from conda.models.match_spec import MatchSpec
 
+    from conda_altsolver.solver import _EngineQueries
+
     index = SolverIndex([edge_channel], (SUBDIR, "noarch"))
-    pool = index.package_pool([MatchSpec("python >=3")])
-    assert index._by_name == {}
-    assert set(pool) == {"python", "zlib"} and "zlib" in pool and len(pool["python"]) == 3
+    spec = MatchSpec("python >=3")
+    inp = SimpleNamespace(installed={}, specs_to_add=(spec,))
+    queries = _EngineQueries(SimpleNamespace(), inp, index)
+    pool = queries.package_pool([spec])
+    assert set(pool) == {"python", "zlib"}
+    assert all(rec._built is None for name in ("python", "zlib") for rec in index._by_name[name])
+    assert {rec.version for rec in pool["python"]} == {"3.10.4", "3.11.0", "4.0.0"}
+    assert queries.package_pool([spec]) is pool  # one reduction per spec set, as classic
 
 
 def test_channel_files_are_read_in_place_and_never_written(edge_channel):

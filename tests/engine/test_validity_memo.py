@@ -1,0 +1,85 @@
+"""``ValidityMemo``: a dependency verdict carried from one reduction to the next, as classic's
+``Resolve`` carries it (``is_valid_spec`` memoised on its per-record dependency specs).
+
+The channel is a miniature of conda's ``test_python2_update``. A first reduction under
+``py 2.7.*`` walks from ``root`` through ``pyopenssl`` into ``crypto 2.3`` and judges ``avec``'s
+py37 build invalid (its python has been pruned). A later solve for ``py 3.7.*`` keeps that
+verdict: the py37 ``avec`` is out, so the ``crypto`` that needs ``avec`` loses to the older one
+that does not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conda_altsolver.engine import Repo, ValidityMemo, reduced_index, solve
+
+
+def _record(name, version, build, build_number=0, depends=()):
+    return {"name": name, "version": version, "build": build, "build_number": build_number,
+            "depends": list(depends), "channel": "test", "subdir": "linux-64"}
+
+
+RECORDS = [
+    _record("py", "2.7", "0"),
+    _record("py", "3.7", "0"),
+    _record("avec", "2.3", "py27", 0, ["py 2.7.*"]),
+    _record("avec", "2.3", "py37", 1, ["py 3.7.*"]),
+    _record("crypto", "2.2", "py37", 0, ["py 3.7.*"]),
+    # "a..." sorts first: classic judges a record's dependencies in merged (text) order
+    _record("crypto", "2.3", "py37", 0, ["avec 2.3.*", "py 3.7.*"]),
+    _record("pyopenssl", "1.0", "0", 0, ["crypto"]),
+    # two builds that do not share pyopenssl: the filter stage does not reach it
+    _record("root", "1.0", "with_ssl", 1, ["py 2.7.*", "pyopenssl"]),
+    _record("root", "1.0", "plain", 0, ["py 2.7.*"]),
+]
+
+FIRST = ["py 2.7.*", "root"]
+SECOND = ["py 3.7.*", "crypto"]
+
+
+def names(records) -> list[str]:
+    return sorted(f"{r['name']}-{r['version']}-{r['build']}" for r in records)
+
+
+def test_each_call_alone_judges_afresh():
+    repos = [Repo.from_records(RECORDS)]
+    assert names(solve(repos, SECOND)) == ["avec-2.3-py37", "crypto-2.3-py37", "py-3.7-0"]
+    assert names(solve(repos, SECOND, memo=ValidityMemo())) == names(solve(repos, SECOND))
+
+
+def test_verdict_from_an_earlier_reduction_holds():
+    repos = [Repo.from_records(RECORDS)]
+    memo = ValidityMemo()
+    first = reduced_index(repos, FIRST, memo=memo)
+    assert "pyopenssl" not in first  # judged invalid on the way, with avec's py37 build
+    assert names(solve(repos, SECOND, memo=memo)) == ["crypto-2.2-py37", "py-3.7-0"]
+
+
+def test_memo_keeps_verdicts_per_record_object():
+    """Equal records from another repo are other records: their verdicts start empty."""
+    memo = ValidityMemo()
+    reduced_index([Repo.from_records(RECORDS)], FIRST, memo=memo)
+    fresh = [dict(record) for record in RECORDS]
+    assert names(solve([Repo.from_records(fresh)], SECOND, memo=memo)) == [
+        "avec-2.3-py37", "crypto-2.3-py37", "py-3.7-0"]
+
+
+@pytest.mark.conda
+def test_classic_carries_the_verdict_too():
+    """The same two calls on one classic ``Resolve`` give the same answers."""
+    from conda.models.match_spec import MatchSpec
+    from conda.models.records import PackageRecord
+    from conda.resolve import Resolve
+
+    def classic_names(records):
+        return sorted(f"{p.name}-{p.version}-{p.build}" for p in records)
+
+    precs = {PackageRecord(**r): None for r in RECORDS}
+    index = {prec: prec for prec in precs}
+    second = [MatchSpec(s) for s in SECOND]
+    alone = Resolve(index, channels=("test",)).solve(second)
+    assert classic_names(alone) == ["avec-2.3-py37", "crypto-2.3-py37", "py-3.7-0"]
+    resolve = Resolve(index, channels=("test",))
+    resolve.get_reduced_index(tuple(MatchSpec(s) for s in FIRST))
+    assert classic_names(resolve.solve(second)) == ["crypto-2.2-py37", "py-3.7-0"]
