@@ -4,7 +4,9 @@ Layout (all integers little-endian)::
 
     PREFIX      ASCII line: magic, format version, Python and marshal versions
     blocks      one marshal block per package name
-    index       marshal dict: name -> (offset, length, crc32) of its block
+    index       marshal (names, table): the names in block order, and per name a packed
+                u64 offset, u32 length, u32 crc32 of its block (a few objects, not a
+                tuple of three ints per name: a warm open of a 30k-name file stays cheap)
     header      marshal dict: source key, info, index offset/length/crc32, body size
     trailer     u32 header length, u32 header crc32
 
@@ -31,13 +33,16 @@ import time
 import weakref
 import zlib
 
-FORMAT_VERSION = 2  # 2: the header's info carries feature -> tracking names
+# 2: the header's info carries feature -> tracking names; 3: the index is a packed table,
+# and equal strings within a block are written once (repodata.py shares them)
+FORMAT_VERSION = 3
 PREFIX = (
     f"conda-altsolver repodata cache v{FORMAT_VERSION} "
     f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]} "
     f"marshal-{marshal.version}\n"
 ).encode("ascii")
 _TRAILER = struct.Struct("<II")  # header length, header crc32
+_ENTRY = struct.Struct("<QII")  # one index entry: block offset, length, crc32
 SUFFIX = ".altcache"
 _HAS_PREAD = hasattr(os, "pread")
 
@@ -111,16 +116,18 @@ def _remove_stale_temps(cache_path: str) -> None:
 def _write_body(out, key: tuple, info: dict, blocks: dict) -> None:
     """Stream the blocks, then the index, then the header and its trailer: the header goes
     last because it holds the index's position, known only once the blocks are written."""
-    index = {}
+    names = []
+    table = bytearray()
     offset = 0
-    dumps, crc32 = marshal.dumps, zlib.crc32
+    dumps, crc32, pack = marshal.dumps, zlib.crc32, _ENTRY.pack
     out.write(PREFIX)
     for name, block in blocks.items():
         data = dumps(block)
-        index[name] = (offset, len(data), crc32(data))
+        names.append(name)
+        table += pack(offset, len(data), crc32(data))
         out.write(data)
         offset += len(data)
-    index_data = dumps(index)
+    index_data = dumps((tuple(names), bytes(table)))
     out.write(index_data)
     header_data = dumps(
         {
@@ -142,20 +149,25 @@ class CacheReader:
     truncated in place by someone else an error we can catch, not a crash.
     """
 
-    __slots__ = ("_fd", "_base", "index", "info", "blocks_read", "__weakref__")
+    __slots__ = ("_fd", "_base", "index", "_table", "info", "blocks_read", "__weakref__")
 
-    def __init__(self, fd: int, base: int, index: dict, info: dict):
+    def __init__(self, fd: int, base: int, index: dict, table: bytes, info: dict):
         self._fd = fd
         self._base = base
-        self.index = index
+        self.index = index  # name -> its entry's position in the table
+        self._table = table
         self.info = info
         self.blocks_read = 0
         weakref.finalize(self, os.close, fd)
 
+    def entry(self, name: str) -> tuple[int, int, int]:
+        """(offset, length, crc32) of ``name``'s block; ``KeyError`` if the cache has none."""
+        return _ENTRY.unpack_from(self._table, self.index[name] * _ENTRY.size)
+
     def block(self, name: str):
         """The block stored for ``name``; raises ``CacheInvalid`` if it fails its checks,
         ``KeyError`` if the cache has no such name."""
-        offset, length, crc = self.index[name]
+        offset, length, crc = self.entry(name)
         try:
             data = _pread(self._fd, length, self._base + offset)
         except OSError as exc:
@@ -184,14 +196,14 @@ def open_cache(cache_path: str, key: tuple) -> CacheReader | None:
     except OSError:
         return None
     try:
-        base, index, info = _validate(fd, key)
+        base, index, table, info = _validate(fd, key)
     except (CacheInvalid, OSError, ValueError, EOFError, TypeError, KeyError):
         os.close(fd)
         return None
-    return CacheReader(fd, base, index, info)
+    return CacheReader(fd, base, index, table, info)
 
 
-def _validate(fd: int, key: tuple) -> tuple[int, dict, dict]:
+def _validate(fd: int, key: tuple) -> tuple[int, dict, bytes, dict]:
     """Check prefix, trailer, header checksum, source key, file size and index checksum."""
     size = os.fstat(fd).st_size
     if size < len(PREFIX) + _TRAILER.size or _pread(fd, len(PREFIX), 0) != PREFIX:
@@ -212,7 +224,10 @@ def _validate(fd: int, key: tuple) -> tuple[int, dict, dict]:
     index_data = _pread(fd, index_length, len(PREFIX) + index_offset)
     if len(index_data) != index_length or zlib.crc32(index_data) != index_crc:
         raise CacheInvalid("truncated or corrupt index")
-    index = marshal.loads(index_data)
-    if type(index) is not dict:
-        raise CacheInvalid("index is not a mapping")
-    return len(PREFIX), index, header["info"]
+    names, table = marshal.loads(index_data)
+    if type(names) is not tuple or type(table) is not bytes or (
+        len(table) != len(names) * _ENTRY.size
+    ):
+        raise CacheInvalid("index is not a table of names")
+    index = dict(zip(names, range(len(names))))
+    return len(PREFIX), index, table, header["info"]

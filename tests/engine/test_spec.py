@@ -6,8 +6,11 @@ by the property tests in test_against_conda.py are kept here as regressions.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from conda_altsolver.engine import spec as spec_module
 from conda_altsolver.engine.errors import InvalidSpec, InvalidVersion
 from conda_altsolver.engine.spec import MatchSpec, merge_specs, parse_spec
 
@@ -254,3 +257,31 @@ def test_an_invalid_record_version_raises_once_it_is_read():
     with pytest.raises(InvalidVersion):
         parse_spec("numpy >=1").match(dict(RECORD, version="1.0-rc_1"))
     assert parse_spec("scipy >=1").match(dict(RECORD, version="1.0-rc_1")) is False
+
+
+PLAIN_FORMS = [
+    "numpy", "libgcc-ng >=12", "python >=3.8,<3.9.0a0", "x !=1.0", "x <2", "x >1,<=2,!=1.5",
+    "_openmp_mutex >=4.5", "__glibc >=2.17", "x >=1!2.0", "x >=1.0+local", "x >=1.0_1",
+    "x >=1.0.CONDA", "x.conda", "a.tar.bz2", "x- >=1", "x..y", "x >=1,", "x >=", "x >=1.*",
+    "x ==1.0", "x =1.0", "x 1.0", "X >=1", "x  >=1", "x >=1 ", "x >=abc", "1abc",
+    "python 2.7*", "numpy 1.7* py27_0", "python_abi 3.10.* *_cp310", "x 1.0 py-0", "x ! +1",
+    "x 1.0|1.1", "x 1!2.0", "x 1.0  py_0", "x * *", "x 1.0 py_0 extra", "x 1.0 =py",
+    "x if y", "x 1.0 if y", "x if", "if x", "x >=1 if y",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_FORMS)
+def test_plain_forms_parse_as_the_full_grammar_does(text, monkeypatch):
+    # "name" and "name >=a,<b" skip the grammar: the spec (or error) must be the same
+    def outcome():
+        spec_module.clear_caches()
+        try:
+            spec = parse_spec(text)
+        except (InvalidSpec, InvalidVersion) as exc:
+            return type(exc), str(exc)
+        return str(spec), spec.components, spec.optional, spec.target
+
+    fast = outcome()
+    monkeypatch.setattr(spec_module, "_PLAIN_SPEC", re.compile(r"(?!)"))
+    assert outcome() == fast
+    spec_module.clear_caches()
