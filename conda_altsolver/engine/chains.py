@@ -10,6 +10,7 @@ adapter turns them into conda objects.
 from __future__ import annotations
 
 from collections import deque
+from itertools import chain as _chain
 
 from .request import role_of
 from .spec import parse_spec
@@ -27,23 +28,41 @@ class _DepGraph:
     def __init__(self, pool):
         self.pool = pool
         self.children_of: dict[str, tuple] = {}
+        self._record_children: dict[int, tuple] = {}  # rid -> its depends, canonical
+        self._names: dict[str, str] = {}  # spec text -> its name
+
+    def name_of(self, text: str) -> str:
+        """``_spec_name``, remembered: the searches below ask it of every node they visit."""
+        name = self._names.get(text)
+        if name is None:
+            name = self._names[text] = _spec_name(text)
+        return name
 
     def children(self, node: str) -> tuple:
         found = self.children_of.get(node)
         if found is None:
-            seen: dict[str, None] = {}
-            pool = self.pool
             try:
-                matches = pool.matches(parse_spec(node))
+                matches = self.pool.matches(parse_spec(node))
             except ValueError:
                 matches = ()
-            for rid in matches:
-                for text in pool.records[rid].get("depends") or ():
-                    try:
-                        seen.setdefault(str(parse_spec(text)))
-                    except ValueError:
-                        continue
-            found = self.children_of[node] = tuple(seen)
+            # first appearance order over the matches' depends, each record's texts once
+            own = self._own_children
+            found = tuple(dict.fromkeys(_chain.from_iterable([own(rid) for rid in matches])))
+            self.children_of[node] = found
+        return found
+
+    def _own_children(self, rid: int) -> tuple:
+        """One record's ``depends`` as canonical spec strings (invalid ones left out);
+        records are shared by many nodes' matches, so each is parsed once."""
+        found = self._record_children.get(rid)
+        if found is None:
+            texts = []
+            for text in self.pool.records[rid].get("depends") or ():
+                try:
+                    texts.append(str(parse_spec(text)))
+                except ValueError:
+                    continue
+            found = self._record_children[rid] = tuple(texts)
         return found
 
     def reachable(self, root: str, depth: int) -> list:
@@ -52,40 +71,57 @@ class _DepGraph:
         queue = deque([(root, 1)])
         while queue:
             node, length = queue.popleft()
-            for child in self.children(node):
-                found.setdefault(child)
-                if length + 1 <= depth:
-                    queue.append((child, length + 1))
+            children = self.children(node)
+            found.update(dict.fromkeys(children))  # new keys last, as setdefault one by one
+            if length + 1 <= depth:
+                queue.extend([(child, length + 1) for child in children])
         return list(found)
 
     def shortest_paths(self, root: str, target: str, wanted: int, depth: int) -> list:
         """Classic's ``breadth_first_search_for_dep_graph``: paths to specs named ``target``;
         paths of equal length are merged by uniting their last specs (visited specs are
         skipped, which is why a later path may show only the versions not seen before)."""
-        queue = deque([[root]])
+        # The queue holds batches (parent entry, its children, their path length) instead of
+        # one path per child: children are neither copied nor queued one by one. A path's
+        # entry is (node, length, parent entry), spelled out only when it reaches the target.
+        queue = deque([(None, (root,), 1)])
         visited: set = set()
         paths: list = []
+        name_of = self.name_of
         while queue:
-            path = queue.popleft()
-            node = path[-1]
-            if node in visited:
-                continue
-            visited.add(node)
-            if _spec_name(node) == target:
-                if not paths:
-                    paths.append(path)
-                if len(paths[-1]) == len(path):
-                    paths[-1][-1] = _union_specs(path[-1], paths[-1][-1])
-                else:
-                    paths.append(path)
-                done = len(paths) == wanted and any(len(p) != len(path) for p in queue)
-                if not queue or done:
-                    return paths
-            children = self.children(node) if len(path) <= depth else ()
-            for child in children:
-                if len(paths) < wanted:
-                    queue.append(path + [child])
+            parent, nodes, length = queue.popleft()
+            for index, node in enumerate(nodes):
+                if node in visited:
+                    continue
+                visited.add(node)
+                entry = (node, length, parent)
+                if name_of(node) == target:
+                    path = _spell(entry)
+                    if not paths:
+                        paths.append(path)
+                    if len(paths[-1]) == length:
+                        paths[-1][-1] = _union_specs(node, paths[-1][-1])
+                    else:
+                        paths.append(path)
+                    # what is still queued: the rest of this batch (same length), then queue
+                    done = len(paths) == wanted and any(b[2] != length for b in queue)
+                    if (index + 1 == len(nodes) and not queue) or done:
+                        return paths
+                if length <= depth and len(paths) < wanted:
+                    children = self.children(node)
+                    if children:
+                        queue.append((entry, children, length + 1))
         return paths
+
+
+def _spell(entry) -> list:
+    """The path a ``shortest_paths`` queue entry stands for, root first."""
+    path = []
+    while entry is not None:
+        path.append(entry[0])
+        entry = entry[2]
+    path.reverse()
+    return path
 
 
 def _spec_name(text: str) -> str:
@@ -130,10 +166,15 @@ def classic_chains(pool, requests: list, depth: int = CHECK_DEPTH) -> list:
     graph = _DepGraph(pool)
     roots = _seed_specs(pool, requests)
     users: dict[str, list] = {}  # name -> roots reaching it, once per distinct spec
+    name_of = graph.name_of
     for root in roots:
-        users.setdefault(_spec_name(root), []).append(root)
-        for spec in graph.reachable(root, depth):
-            users.setdefault(_spec_name(spec), []).append(root)
+        users.setdefault(name_of(root), []).append(root)
+        for name in map(name_of, graph.reachable(root, depth)):
+            using = users.get(name)
+            if using is None:
+                users[name] = [root]
+            else:
+                using.append(root)
     for name in [n for n in users if n.startswith("__")]:
         for rid in pool.group(name):
             if pool.records[rid].get("channel") == "@":

@@ -174,7 +174,7 @@ class Encoder:
             self._add_constrains(rid, var, dep)
             return
         cands = self._dep_vars(dep)
-        solver.add_clause([-var, *cands], reason=("requires", rid, dep.text))
+        solver.add_requires(var, cands, reason=("requires", rid, dep.text))
         if cands:
             self.requirements.append((var, cands))
 

@@ -9,7 +9,9 @@ keeps it) and its strict channel filter all change answers, so it is ported step
 2. under strict priority, drop records not from the name's top channel;
 3. two passes of ``filter_group`` from the explicit specs (most exact first): drop records
    that contradict an explicit spec or have a required dependency with no survivor, and
-   recurse into dependency names shared by every survivor of a group;
+   recurse into dependency names shared by every survivor of a group (each record's support
+   is kept by watches, and a call that provably changes nothing returns at once: same
+   answers, without re-testing every record on every call);
 4. collect what is reachable from the explicit specs through valid records, not following
    ``track_features`` dependencies nor specs broader than the ones already seen for a name
    (the "broadening" guard, ``Resolve._broader``).
@@ -160,7 +162,140 @@ class Reduction:
         self.filter_out[rid] = reason
         self.dead |= 1 << rid
         self.drops += 1
+        if self._watchers is not None:
+            watchers = self._watchers.pop(rid, None)
+            if watchers:
+                self._rewatch(watchers)
         return reason
+
+    # -- which records still have a live match for every required dependency ----------------
+    #
+    # filter_group asks this of every live record of a group on every call, and the answer
+    # only changes when a match dies. So each dependency a checked record requires watches
+    # one live match (the first in match order; many records share a Dep); when a watched
+    # record is dropped, its dependencies move on to their next live match or, having none,
+    # die and leave the records requiring them unsupported (arc consistency with watched
+    # supports; drops are final, so a dependency's cursor only moves forward). The answers
+    # are the direct check's, at a fraction of the work.
+
+    _watchers: dict | None = None  # watched id -> the Deps it is the live match of
+
+    def _start_watching(self) -> None:
+        self._watchers = {}
+        self._cursor: dict = {}  # Dep -> position of its live match in its matches; -1: none
+        self._users: dict = {}  # Dep -> watched ids requiring it
+        self._watched: set[int] = set()  # ids whose dependencies are all watched
+        self._unsupported: set[int] = set()  # watched ids that lost every match of one
+        self._visited: dict[str, tuple] = {}  # names filter_group has seen -> their group
+        self._group_masks: dict[str, int] = {}  # name -> bitset of its group
+        self._calls: dict[tuple, tuple] = {}  # filter_group call -> _call(specs)
+        self._weak: set[str] = set()  # names with a checked record that lost support since
+        self._direct_names: set[str] = set()  # names with records checked directly (_watch)
+
+    def _stop_watching(self) -> None:
+        """The filter passes are over: nothing asks ``_supported`` again, so let go."""
+        self._watchers = None
+        self._cursor = self._users = self._calls = None
+
+    def _visit(self, name: str) -> tuple:
+        """filter_group's first look at a name: classic's strict channel filter, and every
+        record of the group marked as seen (``filter_out.setdefault(rid, False)``, which
+        classic repeats per call and which ``is_valid`` later reads as "valid")."""
+        pool = self.pool
+        group = pool.group(name) if _plain_name(name) else ()
+        if group and self.strict and name not in self.cp_filter_applied:
+            channel = self.strict_channel(name)
+            for rid in group:
+                if self._channel(rid) != channel:
+                    self._drop(rid, "removed due to strict channel priority")
+            self.cp_filter_applied.add(name)
+        setdefault = self.filter_out.setdefault
+        mask = 0
+        for rid in group:
+            setdefault(rid, False)
+            mask |= 1 << rid
+        self._visited[name] = group
+        self._group_masks[name] = mask
+        return group
+
+    def _supported(self, rid: int) -> bool:
+        """Every required dependency of a live record has a live match; if not, drop it with
+        classic's reason and return False."""
+        if rid in self._watched:
+            if rid not in self._unsupported:
+                return True
+        else:
+            deps = self.pool.deps(rid)
+            if deps is None:
+                self._drop(rid, "invalid dep specs")
+                return False
+            if self._watch(rid, deps):
+                return True
+        pool = self.pool
+        alive = ~self.dead
+        missing = [d for d in pool.deps(rid) if not d.optional and not pool.dep_mask(d) & alive]
+        self._drop(rid, "unsatisfiable dependencies " + " ".join(d.text for d in missing))
+        return False
+
+    def _watch(self, rid: int, deps) -> bool:
+        """Watch one live match per required dependency; False when one has none. Records
+        with a feature dependency (whose matches grow as names load) are checked directly."""
+        pool = self.pool
+        cursor = self._cursor
+        required = []
+        for dep in deps:
+            if dep.optional:
+                continue
+            if not _plain_name(dep.name):  # a feature's "*": its matches grow as names load
+                self._direct_names.add(pool.names[rid])
+                alive = ~self.dead
+                return all(mask & alive for mask in pool.required_masks(rid))
+            position = cursor.get(dep)
+            if position is None:
+                self._users[dep] = []
+                position = self._watch_dep(dep, 0)
+            if position < 0:
+                return False
+            required.append(dep)
+        users = self._users
+        for dep in required:
+            users[dep].append(rid)
+        self._watched.add(rid)
+        return True
+
+    def _watch_dep(self, dep, start: int) -> int:
+        """Watch the dependency's first live match from ``start`` on; its position, or -1
+        (kept: the dependency stays without a match)."""
+        found = dep.found  # the pool keeps a plain name's matches on the Dep
+        if found is None:
+            found = self.pool.dep_matches(dep)
+        filter_out = self.filter_out
+        for position in range(start, len(found)):
+            other = found[position]
+            if not filter_out.get(other):  # dropped ids hold their reason
+                watching = self._watchers.get(other)
+                if watching is None:
+                    self._watchers[other] = [dep]
+                else:
+                    watching.append(dep)
+                self._cursor[dep] = position
+                return position
+        self._cursor[dep] = -1
+        return -1
+
+    def _rewatch(self, watchers: list) -> None:
+        """A watched record was dropped: each dependency it was the live match of moves on to
+        its next one; a dependency with none leaves the records requiring it unsupported."""
+        filter_out = self.filter_out
+        unsupported = self._unsupported
+        names = self.pool.names
+        for dep in watchers:
+            if self._watch_dep(dep, self._cursor[dep] + 1) >= 0:
+                continue
+            for rid in self._users[dep]:  # the dependency died: so did their support
+                if not filter_out.get(rid) and rid not in unsupported:
+                    unsupported.add(rid)
+                    self._weak.add(names[rid])
 
     # -- the reduction --------------------------------------------------------------------------
 
@@ -185,6 +320,7 @@ class Reduction:
             self.explicit_pool[dep.name] = self.explicit_pool.get(dep.name, 0) | pool.match_mask(dep.spec)
         self.snames = set()
         self.cp_filter_applied = set()
+        self._start_watching()
         for _ in range(2):
             self.snames.clear()
             queue = deque(explicit)
@@ -192,6 +328,7 @@ class Reduction:
                 dep = queue.popleft()
                 if self._filter_group([dep]):
                     queue.append(dep)
+        self._stop_watching()
         return self._collect(explicit, features)
 
     def _exactness(self, dep) -> int:
@@ -207,54 +344,43 @@ class Reduction:
 
     def _filter_group(self, specs) -> bool | None:
         """Classic's nested ``filter_group``: True if it pruned something, None on a dead end."""
-        pool = self.pool
         filter_out = self.filter_out
-        name = next(iter(specs)).name
+        name = specs[0].name
         key = (name, *specs)
-        if name in self.snames and self._quiet.get(key) == self.drops:
-            return False  # nothing dropped since this exact call found nothing to drop
-        group = pool.group(name) if _plain_name(name) else ()
-        if group and self.strict and name not in self.cp_filter_applied:
-            channel = self.strict_channel(name)
-            for rid in group:
-                if self._channel(rid) != channel:
-                    self._drop(rid, "removed due to strict channel priority")
-            self.cp_filter_applied.add(name)
-
-        match_mask = 0
-        for dep in specs:
-            match_mask |= pool.dep_mask(dep)
+        call = self._calls.get(key)
+        if call is None:
+            call = self._calls[key] = self._call(specs)
+        match_mask, optional = call
         required_mask = self.explicit_pool.get(name)
+        if name in self.snames:
+            if self._quiet.get(key) == self.drops:
+                return False  # nothing dropped since this exact call found nothing to drop
+            # the name's loop has run (snames), so every live record has been checked
+            if name not in self._weak and name not in self._direct_names:
+                live = self._group_masks[name] & ~self.dead
+                outside = ~match_mask | (~required_mask if required_mask else 0)
+                if live and not live & outside:
+                    return False  # the loop below would keep them all, and not recurse
+        group = self._visited.get(name)
+        if group is None:
+            group = self._visit(name)
+
         old = 0
         survivors = []
-        alive = ~self.dead
+        self._weak.discard(name)  # every live record is checked below
         for rid in group:
-            if filter_out.setdefault(rid, False):
+            if filter_out[rid]:  # a reason: dropped (every id has an entry since _visit)
                 continue
             old += 1
             if not (match_mask >> rid) & 1 or (required_mask and not (required_mask >> rid) & 1):
                 self._drop(rid, "incompatible with required spec")
-                alive = ~self.dead
-                continue
-            deps = pool.deps(rid)
-            if deps is None:
-                self._drop(rid, "invalid dep specs")
-                alive = ~self.dead
-                continue
-            for mask in pool.required_masks(rid):
-                if not mask & alive:
-                    missing = [d for d in deps if not d.optional and not pool.dep_mask(d) & alive]
-                    self._drop(rid, "unsatisfiable dependencies " + " ".join(d.text for d in missing))
-                    alive = ~self.dead
-                    break
-            else:
-                filter_out[rid] = False
+            elif self._supported(rid):
                 survivors.append(rid)
 
         new = len(survivors)
         reduced = new < old
         drops = self.drops
-        if any(dep.optional for dep in specs):
+        if optional:
             if not reduced:
                 self._quiet[key] = drops
             return reduced
@@ -274,6 +400,18 @@ class Reduction:
             self._quiet[key] = drops
         return reduced
 
+    def _call(self, specs) -> tuple:
+        """A filter_group call's fixed parts: its specs' match bitset, and whether one of them
+        is optional."""
+        dep_mask = self.pool.dep_mask
+        match_mask = 0
+        optional = False
+        for dep in specs:
+            match_mask |= dep_mask(dep)
+            if dep.optional:
+                optional = True
+        return match_mask, optional
+
     def _shared_deps(self, survivors: list) -> list:
         """The required dependencies every survivor has on one name, per name, in classic's
         order (names by first appearance, deps in group order, duplicates dropped).
@@ -281,17 +419,15 @@ class Reduction:
         A record depends on each name at most once, so a name all survivors share is one of
         the first survivor's, and intersecting name sets finds them without a tally."""
         required = self.pool.required_by_name
-        first = required(survivors[0])
-        names = list(first)
-        for rid in survivors[1:]:
+        if len(survivors) == 1:
+            return [[dep] for dep in required(survivors[0]).values()]
+        maps = [required(rid) for rid in survivors]
+        names = list(maps[0])
+        for by_name in maps[1:]:
             if not names:
                 return []
-            by_name = required(rid)
             names = [n for n in names if n in by_name]
-        shared = []
-        for name in names:
-            shared.append(list(dict.fromkeys([required(rid)[name] for rid in survivors])))
-        return shared
+        return [list(dict.fromkeys([by_name[name] for by_name in maps])) for name in names]
 
     def _collect(self, explicit: list, features: list) -> list:
         """Step 4: everything reachable from the explicit specs through valid records."""

@@ -5,8 +5,9 @@ that let the encoder work lazily (``on_true`` callbacks, a pluggable brancher), 
 assumptions, failed-assumption cores and the original reasons behind a refutation. The
 contract is ``docs/dev/engine-api.md`` ("The SAT core"); the design is
 ``../shared/notes/engine-algorithms.md`` §3.3. Beyond the contract: ``reason=`` on
-``add_at_most_one``/``add_pb_le``, ``first_open`` and ``level0_value`` for branchers,
-``num_vars`` and ``stats``.
+``add_at_most_one``/``add_pb_le``, ``add_requires`` (a dependency clause, its candidate tuple
+translated once however many records share it), ``first_open`` and ``level0_value`` for
+branchers, ``num_vars`` and ``stats``.
 
 Internals, for speed in CPython:
 
@@ -89,6 +90,7 @@ class SatSolver:
         self._amo_occ: list[list[int] | None] = [None, None]
         self._pb_occ: list[list[tuple[int, int]] | None] = [None, None]
         self._callbacks: dict[int, list] = {}
+        self._cands: dict[int, tuple] = {}  # id(cands) -> (cands, internal, set): add_requires
         self._pending: list[int] = []
         self._trail: list[int] = []
         self._trail_lim: list[int] = []
@@ -165,6 +167,41 @@ class SatSolver:
 
     def add_clause(self, lits, reason: object = None) -> int:
         """Add the clause ``OR(lits)``; returns its id. Tautologies are dropped (id -1)."""
+        # the encoders add tens of thousands of clauses: the common case (valid literals, no
+        # variable twice) goes without a per-literal call
+        if not isinstance(lits, (list, tuple)):
+            lits = list(lits)  # read twice when the checked path is needed
+        limit = self._num_vars
+        internal = [2 * lit if 0 < lit <= limit else 1 - 2 * lit for lit in lits]
+        size = len(internal)
+        if (not size or len({ilit >> 1 for ilit in internal}) != size
+                or min(internal) < 2 or max(internal) > 2 * limit + 1):
+            return self._add_clause_checked(lits, reason)
+        cid = self._new_constraint(CLAUSE, internal, reason)
+        if self._ok:
+            self._integrate_clause(cid)
+        return cid
+
+    def add_requires(self, var: int, cands: tuple, reason: object = None) -> int:
+        """``add_clause([-var, *cands])`` for a variable and candidate variables: "``var``
+        needs one of ``cands``". Encoders pass the same ``cands`` tuple for every record that
+        shares a dependency, so it is validated and translated once per tuple."""
+        known = self._cands.get(id(cands))
+        if known is None or known[0] is not cands:
+            if not isinstance(cands, tuple) or not all(0 < v <= self._num_vars for v in cands):
+                return self.add_clause([-var, *cands], reason)
+            known = self._cands[id(cands)] = (cands, [2 * v for v in cands], set(cands))
+        if not 0 < var <= self._num_vars or var in known[2] or len(known[1]) != len(known[2]):
+            return self.add_clause([-var, *cands], reason)  # tautology, repeats or an error
+        internal = [2 * var + 1]
+        internal += known[1]
+        cid = self._new_constraint(CLAUSE, internal, reason)
+        if self._ok:
+            self._integrate_clause(cid)
+        return cid
+
+    def _add_clause_checked(self, lits, reason: object) -> int:
+        """``add_clause`` with repeated or complementary literals, or a bad one (raises)."""
         internal: list[int] = []
         present: set[int] = set()
         for lit in lits:
@@ -570,6 +607,9 @@ class SatSolver:
         level = self._level
         if len(c) <= 1:
             self._integrate_unit(cid)
+            return
+        if not self._trail or not any(map(vals.__getitem__, c)):
+            self._watch(cid, c)  # nothing of it assigned: the ranking below keeps c as it is
             return
         dlevel = len(self._trail_lim)
         # rank: true (lowest level first) < unassigned < false (highest level first)

@@ -1,0 +1,277 @@
+"""The fast paths of the search give the answers of the plain algorithms they replace.
+
+* ``Reduction``: watched supports and the "nothing to drop" check in ``filter_group`` against
+  the step-by-step port of classic's ``filter_group`` (kept here as the reference), on seeded
+  random channels with self-dependencies, features, constrains and two channels;
+* ``SatSolver.add_requires`` and ``add_clause``'s fast path against the checked path;
+* ``_DepGraph.shortest_paths`` (batched queue) against classic's path-copying search.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+
+import pytest
+
+from conda_altsolver.engine import Policy, Repo
+from conda_altsolver.engine.chains import _DepGraph, _spec_name, _union_specs
+from conda_altsolver.engine.pool import Pool
+from conda_altsolver.engine.reduce import Reduction
+from conda_altsolver.engine.sat import SatSolver
+from conda_altsolver.engine.solve import _parse_requests, _requested_features
+
+# -- the reduction ------------------------------------------------------------------------------
+
+
+class _ReferenceReduction(Reduction):
+    """classic's ``filter_group`` as first ported: every live record's masks tested per call."""
+
+    def _filter_group(self, specs):
+        pool = self.pool
+        filter_out = self.filter_out
+        name = specs[0].name
+        key = (name, *specs)
+        if name in self.snames and self._quiet.get(key) == self.drops:
+            return False
+        group = pool.group(name) if _plain(name) else ()
+        if group and self.strict and name not in self.cp_filter_applied:
+            channel = self.strict_channel(name)
+            for rid in group:
+                if self._channel(rid) != channel:
+                    self._drop(rid, "removed due to strict channel priority")
+            self.cp_filter_applied.add(name)
+        match_mask = 0
+        for dep in specs:
+            match_mask |= pool.dep_mask(dep)
+        required_mask = self.explicit_pool.get(name)
+        old = 0
+        survivors = []
+        alive = ~self.dead
+        for rid in group:
+            if filter_out.setdefault(rid, False):
+                continue
+            old += 1
+            if not (match_mask >> rid) & 1 or (required_mask and not (required_mask >> rid) & 1):
+                self._drop(rid, "incompatible with required spec")
+                alive = ~self.dead
+                continue
+            deps = pool.deps(rid)
+            if deps is None:
+                self._drop(rid, "invalid dep specs")
+                alive = ~self.dead
+                continue
+            for mask in pool.required_masks(rid):
+                if not mask & alive:
+                    missing = [d for d in deps if not d.optional and not pool.dep_mask(d) & alive]
+                    texts = " ".join(d.text for d in missing)
+                    self._drop(rid, "unsatisfiable dependencies " + texts)
+                    alive = ~self.dead
+                    break
+            else:
+                filter_out[rid] = False
+                survivors.append(rid)
+        new = len(survivors)
+        reduced = new < old
+        drops = self.drops
+        if any(dep.optional for dep in specs):
+            if not reduced:
+                self._quiet[key] = drops
+            return reduced
+        if new == 0:
+            return None
+        if reduced or name not in self.snames:
+            self.snames.add(name)
+            for deps in self._shared_deps(survivors):
+                result = self._filter_group(deps)
+                if result:
+                    reduced = True
+                elif result is None:
+                    return None
+        if not reduced and self.drops == drops:
+            self._quiet[key] = drops
+        return reduced
+
+
+def _plain(name):
+    return bool(name) and not any(c in name for c in "*?[")
+
+
+NAMES = ["a", "b", "c", "d", "e"]
+
+
+def _random_records(rnd: random.Random) -> list:
+    records = []
+    for name in NAMES:
+        for version in range(1, rnd.randint(2, 5)):
+            for channel in rnd.sample(["one", "two"], rnd.randint(1, 2)):
+                depends = []
+                for other in rnd.sample(NAMES, rnd.randint(0, 3)):  # may be its own name
+                    low = rnd.randint(1, 4)
+                    depends.append(rnd.choice([other, f"{other} >={low}", f"{other} <{low}",
+                                               f"{other} {low}.*", f"{other} !={low}"]))
+                record = {"name": name, "version": str(version), "build": channel,
+                          "build_number": 0, "depends": depends, "channel": channel,
+                          "subdir": "noarch"}
+                if rnd.random() < 0.15:
+                    record["constrains"] = [f"{rnd.choice(NAMES)} <{rnd.randint(1, 4)}"]
+                if rnd.random() < 0.1:
+                    record["features"] = "fx"
+                if rnd.random() < 0.1:
+                    record["track_features"] = "fx"
+                records.append(record)
+    return records
+
+
+def _pool(records, strict):
+    priority = "strict" if strict else "flexible"
+    policy = Policy(channel_order=("one", "two"), channel_priority=priority)
+    return Pool([Repo.from_records(records)], policy)
+
+
+def _reduce(cls, records, specs, strict, pool=None):
+    pool = pool or _pool(records, strict)
+    requests = _parse_requests(pool, specs)
+    reduction = cls(pool, strict)
+    kept = reduction.run([r.dep for r in requests if r.dep is not None],
+                         _requested_features(requests))
+
+    def ident(rid):  # ids follow the pool's load order: compare records instead
+        record = pool.records[rid]
+        return record["name"], record["version"], record["build"]
+
+    return [ident(rid) for rid in kept], {ident(r): why for r, why in reduction.filter_out.items()}
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_reduction_matches_the_step_by_step_port(seed):
+    rnd = random.Random(seed)
+    records = _random_records(rnd)
+    for strict in (True, False):
+        for _ in range(4):
+            specs = [rnd.choice([n, f"{n} >={rnd.randint(1, 3)}", f"{n} {rnd.randint(1, 3)}.*"])
+                     for n in rnd.sample(NAMES, rnd.randint(1, 3))]
+            if rnd.random() < 0.2:
+                specs.append("fx@")
+            assert _reduce(Reduction, records, specs, strict) == _reduce(
+                _ReferenceReduction, records, specs, strict)
+
+
+def test_reductions_sharing_a_pool_match_fresh_ones():
+    """Later reductions on one pool (as the conflict search runs them) find its matches
+    already computed; they must not depend on that."""
+    for seed in range(30):
+        rnd = random.Random(seed)
+        records = _random_records(rnd)
+        pool = _pool(records, True)
+        for _ in range(5):
+            specs = [rnd.choice(NAMES) for _ in range(rnd.randint(1, 3))]
+            assert _reduce(Reduction, records, specs, True, pool) == _reduce(
+                _ReferenceReduction, records, specs, True)
+
+
+# -- the SAT core -------------------------------------------------------------------------------
+
+
+def test_add_requires_is_the_clause_not_var_or_cands():
+    s = SatSolver()
+    a, b, c = s.new_var(), s.new_var(), s.new_var()
+    cands = (b, c)
+    s.add_requires(a, cands, reason="r1")
+    s.add_clause([-b])
+    assert s.solve([a]) and s.model() == {a, c}
+    s.add_requires(c, (), reason="r2")  # nothing to choose from: c is false
+    assert not s.solve([a])
+    assert set(s.conflict_reasons()) >= {"r1", "r2"}
+
+
+def test_add_requires_tautology_repeats_and_errors_as_add_clause():
+    s = SatSolver()
+    a, b = s.new_var(), s.new_var()
+    assert s.add_requires(a, (a, b)) == -1  # a needs a: always true
+    cid = s.add_requires(a, (b, b))
+    assert s._lits[cid] == [2 * a + 1, 2 * b]  # repeats dropped, as add_clause does
+    with pytest.raises(ValueError):
+        s.add_requires(a, (b, 7))
+    with pytest.raises(ValueError):
+        s.add_requires(0, (b,))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_add_requires_and_add_clause_search_alike(seed):
+    rnd = random.Random(seed)
+    clauses = []
+    for _ in range(60):
+        var = rnd.randint(1, 20)
+        clauses.append((var, tuple(rnd.sample(range(1, 21), rnd.randint(0, 4)))))
+    models = []
+    for bulk in (True, False):
+        s = SatSolver()
+        for _ in range(20):
+            s.new_var()
+        for var, cands in clauses:
+            if bulk:
+                s.add_requires(var, cands)
+            else:
+                s.add_clause([-var, *cands])
+        found = []
+        for assumptions in ([1, 2], [3, -4, 5], [6, 7, 8, 9]):
+            found.append(s.model() if s.solve(assumptions) else s.core())
+        models.append(found)
+    assert models[0] == models[1]
+
+
+def test_add_clause_fast_path_still_validates():
+    s = SatSolver()
+    a = s.new_var()
+    for bad in ([0], [a, 2], [-2, a]):
+        with pytest.raises(ValueError):
+            s.add_clause(bad)
+    assert s.add_clause([a, -a]) == -1
+    assert s.add_clause(iter([a, a])) >= 0  # a generator: read once, repeats dropped
+    assert s.solve() and s.model() == {a}
+
+
+# -- classic's chains ---------------------------------------------------------------------------
+
+
+def _reference_shortest_paths(graph, root, target, wanted, depth):
+    queue = deque([[root]])
+    visited = set()
+    paths = []
+    while queue:
+        path = queue.popleft()
+        node = path[-1]
+        if node in visited:
+            continue
+        visited.add(node)
+        if _spec_name(node) == target:
+            if not paths:
+                paths.append(path)
+            if len(paths[-1]) == len(path):
+                paths[-1][-1] = _union_specs(path[-1], paths[-1][-1])
+            else:
+                paths.append(path)
+            done = len(paths) == wanted and any(len(p) != len(path) for p in queue)
+            if not queue or done:
+                return paths
+        children = graph.children(node) if len(path) <= depth else ()
+        for child in children:
+            if len(paths) < wanted:
+                queue.append(path + [child])
+    return paths
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_shortest_paths_match_classic_search(seed):
+    rnd = random.Random(seed)
+    policy = Policy(channel_order=("one", "two"))
+    pool = Pool([Repo.from_records(_random_records(rnd))], policy)
+    graph = _DepGraph(pool)
+    for _ in range(10):
+        root = rnd.choice(NAMES)
+        target = rnd.choice(NAMES)
+        wanted = rnd.randint(1, 3)
+        depth = rnd.randint(1, 3)
+        assert graph.shortest_paths(root, target, wanted, depth) == _reference_shortest_paths(
+            graph, root, target, wanted, depth)
