@@ -60,8 +60,6 @@ class Reduction:
         self.pool = pool
         self.strict = strict
         self.memo = memo
-        if memo is not None:
-            self.is_valid = self._is_valid_remembered
         self.filter_out: dict[int, object] = {}
         self.dead = 0  # bitset of the ids filter_out rejects (a reason, not False)
         self.drops = 0  # how many times a record was rejected: "has anything changed?"
@@ -95,8 +93,8 @@ class Reduction:
         """Classic's ``valid2``: every dependency has a valid match; cycles count as valid.
 
         It marks what it proves invalid in ``filter_out`` as it goes (classic does too). Each
-        record's dependencies are walked once (the provisional mark stops re-entry), so no
-        per-dependency memo is needed; the walk is the reduction's hottest loop.
+        record's dependencies are walked once (the provisional mark stops re-entry); with a
+        ``ValidityMemo``, a dependency judged by an earlier reduction keeps its verdict.
         """
         filter_out = self.filter_out
         value = filter_out.get(rid)
@@ -107,35 +105,21 @@ class Reduction:
         if deps is None:
             self._drop(rid, "invalid dep specs")
             return False
-        dep_matches = self.pool.dep_matches
-        is_valid = self.is_valid
-        for dep in deps:
-            if dep.optional:
-                continue
-            for other in dep_matches(dep):  # any() in match order, as classic evaluates it
-                known = filter_out.get(other)
-                if known is None:
-                    if is_valid(other):
-                        break
-                elif not known:
+        if self.memo is not None:
+            valid = self._remembered_valid(self.memo.verdicts(self.pool.records[rid]), deps)
+        else:
+            has_valid_match = self._has_valid_match  # the reduction's hottest loop
+            valid = True
+            for dep in deps:
+                if not dep.optional and not has_valid_match(dep):
+                    valid = False
                     break
-            else:
-                self._drop(rid, "invalid depends specs")
-                return False
-        return True
+        if not valid:
+            self._drop(rid, "invalid depends specs")
+        return valid
 
-    def _is_valid_remembered(self, rid: int) -> bool:
-        """``is_valid`` with the verdicts of earlier reductions taken as they were."""
-        filter_out = self.filter_out
-        value = filter_out.get(rid)
-        if value is not None:
-            return not value
-        filter_out[rid] = False
-        deps = self.pool.deps(rid)
-        if deps is None:
-            self._drop(rid, "invalid dep specs")
-            return False
-        verdicts = self.memo.verdicts(self.pool.records[rid])
+    def _remembered_valid(self, verdicts: dict, deps) -> bool:
+        """``all`` over the required deps, reading and recording verdicts by position."""
         for position, dep in enumerate(deps):
             if dep.optional:
                 continue
@@ -143,11 +127,11 @@ class Reduction:
             if verdict is None:
                 verdict = verdicts[position] = self._has_valid_match(dep)
             if not verdict:
-                self._drop(rid, "invalid depends specs")
                 return False
         return True
 
     def _has_valid_match(self, dep) -> bool:
+        """classic's ``is_valid_spec``: any match valid, tried in match order."""
         filter_out = self.filter_out
         for other in self.pool.dep_matches(dep):
             known = filter_out.get(other)

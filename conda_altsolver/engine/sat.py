@@ -177,10 +177,7 @@ class SatSolver:
         if (not size or len({ilit >> 1 for ilit in internal}) != size
                 or min(internal) < 2 or max(internal) > 2 * limit + 1):
             return self._add_clause_checked(lits, reason)
-        cid = self._new_constraint(CLAUSE, internal, reason)
-        if self._ok:
-            self._integrate_clause(cid)
-        return cid
+        return self._add_internal_clause(internal, reason)
 
     def add_requires(self, var: int, cands: tuple, reason: object = None) -> int:
         """``add_clause([-var, *cands])`` for a variable and candidate variables: "``var``
@@ -195,6 +192,9 @@ class SatSolver:
             return self.add_clause([-var, *cands], reason)  # tautology, repeats or an error
         internal = [2 * var + 1]
         internal += known[1]
+        return self._add_internal_clause(internal, reason)
+
+    def _add_internal_clause(self, internal: list[int], reason: object) -> int:
         cid = self._new_constraint(CLAUSE, internal, reason)
         if self._ok:
             self._integrate_clause(cid)
@@ -212,10 +212,7 @@ class SatSolver:
                 return -1
             present.add(ilit)
             internal.append(ilit)
-        cid = self._new_constraint(CLAUSE, internal, reason)
-        if self._ok:
-            self._integrate_clause(cid)
-        return cid
+        return self._add_internal_clause(internal, reason)
 
     def add_at_most_one(self, lits, reason: object = None) -> int:
         """At most one of ``lits`` is true, as a native propagator; returns its id."""
