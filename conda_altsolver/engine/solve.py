@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+from time import perf_counter
 
 from .encode import Encoder, make_brancher
 from .errors import PackagesNotFound, Unsatisfiable
@@ -68,6 +69,27 @@ def _check_found(pool: Pool, requests: list) -> None:
     if missing:
         texts = [str(r.spec) for r in missing]
         raise PackagesNotFound(texts, [(text,) for text in texts])
+
+
+class _Phases:
+    """Seconds per engine phase (``reduce``, ``encode``, ``sat``, ``optimize``, ``explain``),
+    added into the caller's ``stats`` dict; with no dict, timing is skipped."""
+
+    __slots__ = ("stats",)
+
+    def __init__(self, stats: dict | None):
+        self.stats = stats
+
+    @contextmanager
+    def __call__(self, name: str):
+        if self.stats is None:
+            yield
+            return
+        start = perf_counter()
+        try:
+            yield
+        finally:
+            self.stats[name] = self.stats.get(name, 0.0) + perf_counter() - start
 
 
 def _requested_features(requests: list) -> list:
@@ -158,38 +180,45 @@ class _Solve:
 
         return key
 
-    def run(self, remove: bool) -> list:
+    def run(self, remove: bool, phases: _Phases) -> list:
         pool = self.pool
         _check_found(pool, self.requests)
-        groups = self.reduced_groups()
-        self.roles(groups)
-        ranks = {}
-        for ids in groups.values():
-            ranks.update(rank_records(ids, pool.keys, self.policy.ignore_timestamps))
-        solver = SatSolver()
-        encoder = Encoder(solver, pool, dict(groups), self.order_key(ranks, groups))
+        with phases("reduce"):
+            groups = self.reduced_groups()
+        with phases("encode"):
+            self.roles(groups)
+            ranks = {}
+            for ids in groups.values():
+                ranks.update(rank_records(ids, pool.keys, self.policy.ignore_timestamps))
+            solver = SatSolver()
+            encoder = Encoder(solver, pool, dict(groups), self.order_key(ranks, groups))
         try:
-            chosen = self._optimal(solver, encoder, groups, ranks, remove)
+            chosen = self._optimal(solver, encoder, groups, ranks, remove, phases)
         finally:
             encoder.detach()
         chosen = [rid for rid in chosen if pool.records[rid].get("channel") != "@"]
         chosen.sort(key=lambda rid: pool.names[rid])
         return [pool.records[rid] for rid in chosen]
 
-    def _optimal(self, solver, encoder, groups, ranks, remove: bool) -> list:
+    def _optimal(self, solver, encoder, groups, ranks, remove: bool, phases: _Phases) -> list:
         """The record ids of classic's optimum: a first model, then each objective in turn."""
-        for request in self.requests:
-            encoder.add_request(request.index, request.spec, request.request.optional)
-        # every objective's variables must exist before the first model is taken
-        objectives = list(self.objectives(encoder, groups, ranks, remove))
-        solver.set_brancher(make_brancher(encoder))
-        if not solver.solve(assumptions=encoder.selectors):
-            raise self._unsatisfiable()
+        with phases("encode"):
+            for request in self.requests:
+                encoder.add_request(request.index, request.spec, request.request.optional)
+            # every objective's variables must exist before the first model is taken
+            objectives = list(self.objectives(encoder, groups, ranks, remove))
+        with phases("sat"):
+            solver.set_brancher(make_brancher(encoder))
+            found = solver.solve(assumptions=encoder.selectors)
+        if not found:
+            with phases("explain"):
+                raise self._unsatisfiable()
         for selector in encoder.selectors:
             solver.add_clause([selector], reason=("requests-hold",))
-        optimizer = Optimizer(solver, solver.model())
-        for label, terms in objectives:
-            optimizer.minimize(label, terms)
+        with phases("optimize"):
+            optimizer = Optimizer(solver, solver.model())
+            for label, terms in objectives:
+                optimizer.minimize(label, terms)
         self.stats = {"solves": optimizer.solves + 1, "values": optimizer.values}
         return encoder.chosen(optimizer.model)
 
@@ -258,15 +287,17 @@ class _Solve:
 
 def solve(
     repos, specs, policy: Policy | None = None, remove: bool = False,
-    memo: ValidityMemo | None = None,
+    memo: ValidityMemo | None = None, stats: dict | None = None,
 ) -> list:
     """Classic's ``Resolve.solve(specs)``: the chosen record dicts, one per name.
 
     Raises ``PackagesNotFound`` when a required spec has no candidate at all and
-    ``Unsatisfiable`` when no solution exists. ``memo``: see ``ValidityMemo``.
+    ``Unsatisfiable`` when no solution exists. ``memo``: see ``ValidityMemo``. ``stats``,
+    when given, receives the seconds spent per phase (``reduce``, ``encode``, ``sat``,
+    ``optimize``, ``explain``), added to what it holds.
     """
     with _gc_paused():
-        return _Solve(repos, specs, policy, memo).run(remove)
+        return _Solve(repos, specs, policy, memo).run(remove, _Phases(stats))
 
 
 @contextmanager
@@ -283,14 +314,17 @@ def _gc_paused():
 
 
 def reduced_index(
-    repos, specs, policy: Policy | None = None, memo: ValidityMemo | None = None
+    repos, specs, policy: Policy | None = None, memo: ValidityMemo | None = None,
+    stats: dict | None = None,
 ) -> dict:
     """Classic's ``get_reduced_index`` (as ``_get_package_pool``): name -> record dicts, best
-    first. Raises ``PackagesNotFound`` like ``solve``. ``memo``: see ``ValidityMemo``."""
+    first. Raises ``PackagesNotFound`` like ``solve``. ``memo``, ``stats``: as ``solve``'s."""
     problem = _Solve(repos, specs, policy, memo)
     _check_found(problem.pool, problem.requests)
     records = problem.pool.records
-    return {name: [records[rid] for rid in ids] for name, ids in problem.reduced_groups().items()}
+    with _Phases(stats)("reduce"):
+        groups = problem.reduced_groups()
+    return {name: [records[rid] for rid in ids] for name, ids in groups.items()}
 
 
 # -- conflicting specs --------------------------------------------------------------------------
@@ -323,28 +357,37 @@ def _full_groups(pool: Pool, requests: list) -> dict:
     return {name: list(pool.group(name)) for name in sorted(seen) if pool.group(name)}
 
 
-#: conflicts a deletion trial may spend before its spec is kept in the core
-_TRIAL_BUDGET = 200
+#: conflicts a deletion trial may spend before its spec is kept in the core. Every trial
+#: that reached an answer in this project's tests and in conda's test_solve.py needed at most
+#: 32 conflicts; trials beyond the budget are search problems in their own right (the
+#: unsatisfiable sudoku's single givens), where each conflict costs about 0.4 ms.
+_TRIAL_BUDGET = 64
 
 
-def _reduced_is_satisfiable(pool: Pool, requests: list, memo: ValidityMemo | None) -> bool:
+def _reduced_is_satisfiable(
+    pool: Pool, requests: list, memo: ValidityMemo | None, phases: _Phases
+) -> bool:
     """Classic's first check in ``get_conflicting_specs``: a model over the reduced index."""
     explicit = [r.dep for r in requests if r.dep is not None]
-    kept = Reduction(pool, pool.policy.strict, memo).run(explicit, _requested_features(requests))
+    with phases("reduce"):
+        kept = Reduction(pool, pool.policy.strict, memo).run(
+            explicit, _requested_features(requests))
     if not kept:
         return False
-    kept_set = set(kept)
-    groups = {}
-    for name in sorted({pool.names[rid] for rid in kept}):
-        groups[name] = [rid for rid in pool.group(name) if rid in kept_set]
-    solver = SatSolver()
-    order = {rid: i for ids in groups.values() for i, rid in enumerate(ids)}
-    encoder = Encoder(solver, pool, groups, order.__getitem__)
-    for request in requests:
-        encoder.add_request(request.index, request.spec, request.request.optional)
-    solver.set_brancher(make_brancher(encoder))
+    with phases("encode"):
+        kept_set = set(kept)
+        groups = {}
+        for name in sorted({pool.names[rid] for rid in kept}):
+            groups[name] = [rid for rid in pool.group(name) if rid in kept_set]
+        solver = SatSolver()
+        order = {rid: i for ids in groups.values() for i, rid in enumerate(ids)}
+        encoder = Encoder(solver, pool, groups, order.__getitem__)
+        for request in requests:
+            encoder.add_request(request.index, request.spec, request.request.optional)
     try:
-        return solver.solve(assumptions=encoder.selectors)
+        with phases("sat"):
+            solver.set_brancher(make_brancher(encoder))
+            return solver.solve(assumptions=encoder.selectors)
     finally:
         encoder.detach()
 
@@ -412,18 +455,22 @@ def _shrunk_core(pool: Pool, requests: list, reasons: list | None, solver, encod
 
 
 def conflicting_specs(
-    repos, specs, policy: Policy | None = None, memo: ValidityMemo | None = None
+    repos, specs, policy: Policy | None = None, memo: ValidityMemo | None = None,
+    stats: dict | None = None,
 ) -> list:
     """The subset of ``specs`` (as given) that conflicts; empty when they can all hold.
 
     ``memo`` (see ``ValidityMemo``) serves classic's reduction here, not the shrinking that
-    follows it: classic shrinks over its whole index, without reducing.
+    follows it: classic shrinks over its whole index, without reducing. ``stats``: as
+    ``solve``'s (the shrinking is ``explain``).
     """
     policy = policy or Policy()
     pool = Pool(repos, policy)
     items = list(specs)
+    phases = _Phases(stats)
     with _gc_paused():
         requests = _parse_requests(pool, items)
-        if _reduced_is_satisfiable(pool, requests, memo):
+        if _reduced_is_satisfiable(pool, requests, memo, phases):
             return []
-        return [items[r.index] for r in _minimal_conflict(pool, requests)]
+        with phases("explain"):
+            return [items[r.index] for r in _minimal_conflict(pool, requests)]

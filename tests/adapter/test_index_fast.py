@@ -515,6 +515,9 @@ def test_verbose_solve_prints_phase_timings(edge_channel, monkeypatch, tmp_path,
     for part in ("prefix ", "index ", "index sources: 2 repodata", "records ", "engine solve ",
                  "rules ", "total "):
         assert part in lines[0], part
+    engine_part = lines[0].split("engine phases: ")[1]
+    for phase in ("reduce ", "encode ", "sat ", "optimize "):
+        assert phase in engine_part, phase
 
 
 def test_quiet_solve_prints_no_timings(edge_channel, tmp_path, capsys):

@@ -262,6 +262,22 @@ def test_unsatisfiable_core():
     assert conflicting_specs([Repo.from_records(records)], ["d", "a"]) == []
 
 
+def test_stats_receive_seconds_per_phase():
+    records = [rec("a 1.0", ["c <2"]), rec("b 1.0", ["c >=2"]), rec("c 1.0"), rec("c 2.0")]
+    repos = [Repo.from_records(records)]
+    stats = {"reduce": 1.0}
+    solve(repos, [SpecRequest("a")], stats=stats)
+    assert set(stats) == {"reduce", "encode", "sat", "optimize"}
+    assert stats["reduce"] > 1.0 and all(isinstance(v, float) for v in stats.values())
+    failed = {}
+    with pytest.raises(Unsatisfiable):
+        solve(repos, [SpecRequest("a"), SpecRequest("b")], stats=failed)
+    assert "explain" in failed and "optimize" not in failed
+    checked = {}
+    assert conflicting_specs(repos, ["a", "b"], stats=checked) == ["a", "b"]
+    assert set(checked) == {"reduce", "encode", "sat", "explain"}
+
+
 def test_deterministic_choice_between_exact_ties():
     records = [rec("p 1.0", build="b"), rec("p 1.0", build="a"), rec("p 1.0", build="c")]
     first = answer(records, ["p"])
