@@ -50,7 +50,6 @@ class Encoder:
         self.selectors: list[int] = []
         self._name_lits: dict[int, tuple] = {}
         self._roots: list[tuple] = []
-        self._member: int = 0  # bitset of reduced record ids
         self._dep_cands: dict = {}  # Dep -> candidate variables (requires)
         self._dep_split: dict = {}  # Dep -> (matching, other) reduced ids (constrains)
         self._build()
@@ -60,38 +59,41 @@ class Encoder:
     def _build(self) -> None:
         solver = self.solver
         pool = self.pool
-        member = 0
-        for name, ids in self.groups.items():
-            ids = sorted(ids, key=self.order_key)
-            self.groups[name] = ids
-            installed = solver.new_var()
+        rec_var = self.rec_var
+        var_rec = self.var_rec
+        trackers = self.trackers
+        groups = self.groups
+        order_key = self.order_key
+        for name, ids in groups.items():
+            groups[name] = sorted(ids, key=order_key)
+        # per name: installed(name), then its records (one allocation for all of them)
+        block = solver.new_vars(sum(len(ids) + 1 for ids in groups.values()))
+        start = 0
+        for name, ids in groups.items():
+            installed = block[start]
+            lits = block[start + 1:start + 1 + len(ids)]
+            start += 1 + len(ids)
             self.name_var[name] = installed
-            lits = []
-            for rid in ids:
-                var = solver.new_var()
-                self.rec_var[rid] = var
-                self.var_rec[var] = rid
-                member |= 1 << rid
-                lits.append(var)
+            for rid, var in zip(ids, lits):
+                rec_var[rid] = var
+                var_rec[var] = rid
                 for feature in pool.track_features(rid):
-                    self.trackers.setdefault(feature, []).append(rid)
+                    trackers.setdefault(feature, []).append(rid)
             reason = ("one-of", name)
             if len(lits) > 1:
                 solver.add_at_most_one(lits, reason=reason)
-            solver.add_clause([-installed] + lits, reason=reason)
-            for var in lits:
-                solver.add_clause([-var, installed], reason=reason)
+            solver.add_clause([-installed, *lits], reason=reason)
+            solver.add_implications(lits, installed, reason=reason)
             self._name_lits[installed] = tuple(lits)
-            # the brancher only ever looks at requirements whose trigger has been true
-            solver.on_true(installed, self._on_name_true)
-        self._member = member
-        for feature in sorted(self.trackers):
+        # the brancher only ever looks at requirements whose trigger has been true
+        solver.on_true_many(self.name_var.values(), self._on_name_true)
+        for feature in sorted(trackers):
             self._feature(feature)
-        for rid, var in self.rec_var.items():
-            if self.eager:
+        if self.eager:
+            for var in rec_var.values():
                 self._on_record_true(var)
-            else:
-                solver.on_true(var, self._on_record_true)
+        else:
+            solver.on_true_many(rec_var.values(), self._on_record_true)
 
     def detach(self) -> None:
         """Drop the solver once solving is over. Its ``on_true`` callbacks point back here, and
@@ -114,7 +116,7 @@ class Encoder:
         return var
 
     def in_reduced(self, rid: int) -> bool:
-        return bool((self._member >> rid) & 1)
+        return rid in self.rec_var
 
     def candidates(self, spec) -> list:
         """Reduced records the spec matches (``push_MatchSpec``'s ``libs``), best first."""
@@ -261,18 +263,35 @@ def make_brancher(encoder):
     follows dependency depth; candidates are in the role-specific preference order. A
     requirement whose trigger never was true cannot be open, so it is not even listed. When
     nothing is open the solver sets every remaining variable false: a subset-minimal install.
+    Between two backtracks assignments only grow, so a requirement found satisfied (or with
+    a false trigger) stays so: each call resumes after the run of such requirements at the
+    front that the previous call saw, instead of rescanning them at every decision.
     """
     requirements = encoder.requirements
+    roots = encoder._roots  # root requirements are inserted at the front, not appended
+    resume = [None, 0]  # (backtracks, roots) when the settled run was measured; its length
 
     def brancher(solver):
         value = solver.value
         first_open = solver.first_open
-        for trigger, cands in requirements:
-            if value(trigger) is not True:
+        epoch = (solver.backtracks, len(roots))
+        index = resume[1] if resume[0] == epoch else 0
+        settled = True  # every requirement before ``index`` is satisfied or untriggered
+        for index in range(index, len(requirements)):
+            trigger, cands = requirements[index]
+            state = value(trigger)
+            if state is not True:
+                if state is None and settled:  # may become true: later calls must see it
+                    settled = False
+                    resume[:] = epoch, index
                 continue
             pick = first_open(cands)
             if pick:
+                if settled:
+                    resume[:] = epoch, index
                 return pick
+        if settled:
+            resume[:] = epoch, len(requirements)
         return 0
 
     return brancher

@@ -90,8 +90,7 @@ class Optimizer:
             terms = self._minimize_peak(terms)
         total = sum(coeff for lit, coeff in terms if true(lit))
         if total == 0:
-            for lit, _ in terms:
-                solver.add_clause([-lit], reason=("objective", label))
+            solver.add_units([-lit for lit, _ in terms], reason=("objective", label))
             self.values[label] = 0
             return 0
         pairs = [(coeff, lit) for lit, coeff in terms]
@@ -109,9 +108,8 @@ class Optimizer:
             if not self._resolve([-lit for lit, coeff in terms if coeff >= peak]):
                 break
             peak = max((coeff for lit, coeff in terms if self._true(lit)), default=0)
-        for lit, coeff in terms:
-            if coeff > peak:
-                solver.add_clause([-lit], reason=("objective-peak", peak))
+        solver.add_units([-lit for lit, coeff in terms if coeff > peak],
+                         reason=("objective-peak", peak))
         return [(lit, coeff) for lit, coeff in terms if coeff <= peak]
 
     def _minimize_sum(self, label, terms, pairs, total, lower_bound, permanent) -> int:

@@ -69,6 +69,15 @@ class _PbConstraint:
         self.total = 0  # sum of coefficients on the stack
 
 
+def _push(lists: list, lit: int, entry: tuple) -> None:
+    """Extend a literal's watch or binary list by ``entry``, creating the list if need be."""
+    known = lists[lit]
+    if known is None:
+        lists[lit] = list(entry)
+    else:
+        known += entry
+
+
 class SatSolver:
     """Incremental CDCL solver; see the module docstring and docs/dev/engine-api.md."""
 
@@ -84,12 +93,16 @@ class SatSolver:
         self._in_heap = bytearray(1)
         self._heap: list[tuple[float, int]] = []
         self._var_inc = 1.0
-        self._watches: list[list[int]] = [[], []]  # per literal: long clauses watching it
-        self._binaries: list[list[tuple[int, int]]] = [[], []]  # per literal: (other, id)
+        # per literal: long clauses watching it (None until the first: most literals of a
+        # big encoding never watch anything, and an empty list per literal adds up)
+        self._watches: list[list[int] | None] = [None, None]
+        # per literal: its binary clauses, flat as other, id, other, id, ... (a pair of ints
+        # per clause, not a tuple: encoders add one binary clause per record)
+        self._binaries: list[list[int] | None] = [None, None]  # None until the first
         self._special = bytearray(2)
         self._amo_occ: list[list[int] | None] = [None, None]
         self._pb_occ: list[list[tuple[int, int]] | None] = [None, None]
-        self._callbacks: dict[int, list] = {}
+        self._callbacks: dict[int, tuple] = {}  # var -> callbacks, shared by on_true_many
         self._cands: dict[int, tuple] = {}  # id(cands) -> (cands, internal, set): add_requires
         self._pending: list[int] = []
         self._trail: list[int] = []
@@ -137,19 +150,45 @@ class SatSolver:
         self._phase.append(1)
         self._in_heap.append(1)
         heappush(self._heap, (-0.0, var))
-        self._watches.append([])
-        self._watches.append([])
-        self._binaries.append([])
-        self._binaries.append([])
+        self._watches += (None, None)
+        self._binaries += (None, None)
         self._amo_occ.append(None)
         self._amo_occ.append(None)
         self._pb_occ.append(None)
         self._pb_occ.append(None)
         return var
 
+    def new_vars(self, count: int) -> range:
+        """``count`` fresh variables at once (what ``new_var`` does, in bulk): their range."""
+        first = self._num_vars + 1
+        self._num_vars += count
+        pairs = 2 * count
+        self._vals += bytes(pairs)
+        self._special += bytes(pairs)
+        self._level += [0] * count
+        self._reason += [-1] * count
+        self._raux += [0] * count
+        self._seen += bytes(count)
+        self._activity += [0.0] * count
+        self._phase += b"\1" * count
+        self._in_heap += b"\1" * count
+        # every key in the heap is <= -0.0 and every earlier variable is smaller, so new
+        # entries appended in order keep the heap property without sifting
+        self._heap += [(-0.0, var) for var in range(first, first + count)]
+        self._watches += [None] * pairs
+        self._binaries += [None] * pairs
+        self._amo_occ += [None] * pairs
+        self._pb_occ += [None] * pairs
+        return range(first, first + count)
+
     @property
     def num_vars(self) -> int:
         return self._num_vars
+
+    @property
+    def backtracks(self) -> int:
+        """How many times assignments were undone; branchers may cache what holds between."""
+        return self._backtracks
 
     def _internal(self, lit: int) -> int:
         var = lit if lit > 0 else -lit
@@ -194,6 +233,50 @@ class SatSolver:
         internal += known[1]
         return self._add_internal_clause(internal, reason)
 
+    def add_units(self, lits, reason: object = None) -> None:
+        """``add_clause([lit])`` for each of ``lits``, validated once (objectives forbid
+        thousands of terms at a time)."""
+        limit = self._num_vars
+        internal = [2 * lit if 0 < lit <= limit else 1 - 2 * lit for lit in lits]
+        if internal and (min(internal) < 2 or max(internal) > 2 * limit + 1):
+            for lit in lits:
+                self.add_clause([lit], reason)
+            return
+        for ilit in internal:
+            self._add_internal_clause([ilit], reason)
+
+    def add_implications(self, sources, target: int, reason: object = None) -> None:
+        """``add_clause([-source, target])`` for each of ``sources`` (variables): each implies
+        ``target``. Validated once; encoders add one such clause per record."""
+        limit = self._num_vars
+        if not 0 < target <= limit or not all(0 < v <= limit and v != target for v in sources):
+            for source in sources:
+                self.add_clause([-source, target], reason)
+            return
+        head = 2 * target
+        vals = self._vals
+        if not self._ok or vals[head] or any(vals[2 * v] for v in sources):
+            for source in sources:
+                self._add_internal_clause([2 * source + 1, head], reason)
+            return
+        # nothing assigned (the usual case: fresh variables): store and watch directly
+        clause_lits = self._lits
+        kinds = self._kind
+        origin = self._origin
+        binaries = self._binaries
+        head_binaries = binaries[head]
+        if head_binaries is None:
+            head_binaries = binaries[head] = []
+        for source in sources:
+            cid = len(clause_lits)
+            tail = 2 * source + 1
+            clause_lits.append([tail, head])
+            kinds.append(CLAUSE)
+            origin.append(reason)
+            _push(binaries, tail, (head, cid))
+            head_binaries += (tail, cid)
+        self._changes += 1
+
     def _add_internal_clause(self, internal: list[int], reason: object) -> int:
         cid = self._new_constraint(CLAUSE, internal, reason)
         if self._ok:
@@ -216,21 +299,27 @@ class SatSolver:
 
     def add_at_most_one(self, lits, reason: object = None) -> int:
         """At most one of ``lits`` is true, as a native propagator; returns its id."""
-        members = [self._internal(lit) for lit in lits]
-        if len(set(members)) != len(members) or any(m ^ 1 in members for m in members):
+        limit = self._num_vars
+        members = [2 * lit if 0 < lit <= limit else 1 - 2 * lit for lit in lits]
+        if members and (min(members) < 2 or max(members) > 2 * limit + 1):
+            members = [self._internal(lit) for lit in lits]  # raises for the bad literal
+        present = set(members)
+        if len(present) != len(members) or any(m ^ 1 in present for m in members):
             return self._add_degenerate_amo(members, reason)
         if len(members) <= 2:
             if len(members) < 2:
                 return -1
             return self.add_clause([self._external(m ^ 1) for m in members], reason)
         cid = self._new_constraint(AT_MOST_ONE, members, reason)
+        amo_occ = self._amo_occ
+        special = self._special
         for member in members:
-            occ = self._amo_occ[member]
+            occ = amo_occ[member]
             if occ is None:
-                self._amo_occ[member] = [cid]
+                amo_occ[member] = [cid]
             else:
                 occ.append(cid)
-            self._special[member] |= _AMO
+            special[member] |= _AMO
         if self._ok:
             self._integrate_amo(cid)
         return cid
@@ -308,12 +397,23 @@ class SatSolver:
 
     def on_true(self, var: int, callback) -> None:
         """Run ``callback(var)`` once, the first time ``var`` is true (after propagation)."""
-        if self._internal(var) & 1:
-            raise ValueError(f"on_true takes a variable, not the literal {var}")
-        self._callbacks.setdefault(var, []).append(callback)
-        self._special[2 * var] |= _CALLBACK
-        if self._vals[2 * var] == 1:
-            self._pending.append(var)
+        self.on_true_many((var,), callback)
+
+    def on_true_many(self, variables, callback) -> None:
+        """``on_true(var, callback)`` for each of ``variables``; they share one entry."""
+        shared = (callback,)
+        callbacks = self._callbacks
+        special = self._special
+        vals = self._vals
+        limit = self._num_vars
+        for var in variables:
+            if not 0 < var <= limit:
+                raise ValueError(f"on_true takes a variable (1..{limit}), not {var}")
+            known = callbacks.get(var)
+            callbacks[var] = shared if known is None else known + shared
+            special[2 * var] |= _CALLBACK
+            if vals[2 * var] == 1:
+                self._pending.append(var)
 
     def set_brancher(self, brancher) -> None:
         """Decide with ``brancher(solver) -> literal``; 0 means "nothing open".
@@ -467,8 +567,9 @@ class SatSolver:
             false_lit = p ^ 1
             implied = binaries[false_lit]
             if implied:
-                visits += len(implied)
-                for other, cid in implied:
+                visits += len(implied) >> 1
+                pairs = iter(implied)
+                for other, cid in zip(pairs, pairs):
                     val = vals[other]
                     if val == 1:
                         continue
@@ -505,7 +606,11 @@ class SatSolver:
                     if vals[lit] != 2:
                         c[pos] = lit
                         c[k] = false_lit
-                        watches[lit].append(cid)
+                        moved = watches[lit]
+                        if moved is None:
+                            watches[lit] = [cid]
+                        else:
+                            moved.append(cid)
                         break
                 else:
                     kept.append(cid)
@@ -645,12 +750,13 @@ class SatSolver:
 
     def _watch(self, cid: int, c: list[int]) -> None:
         """Start watching ``c[0]`` and ``c[1]`` (binary clauses live in their own lists)."""
+        first, second = c[0], c[1]
         if len(c) == 2:
-            self._binaries[c[0]].append((c[1], cid))
-            self._binaries[c[1]].append((c[0], cid))
+            _push(self._binaries, first, (second, cid))
+            _push(self._binaries, second, (first, cid))
         else:
-            self._watches[c[0]].append(cid)
-            self._watches[c[1]].append(cid)
+            _push(self._watches, first, (cid,))
+            _push(self._watches, second, (cid,))
 
     def _integrate_unit(self, cid: int) -> None:
         c = self._lits[cid]

@@ -709,3 +709,69 @@ def test_conflict_limit_gives_up_then_solver_still_works():
     assert solver.solve() is False
     easy = build(3, [[1, 2]])
     assert easy.solve(conflict_limit=0) is True
+
+
+# ---------------------------------------------------------------------------- bulk additions
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_bulk_additions_match_one_by_one(seed):
+    """new_vars / add_implications / add_units / on_true_many give the same answers as
+    new_var / add_clause / on_true, whether their variables are fresh or already assigned."""
+    rng = random.Random(7000 + seed)
+    num_vars = rng.randint(4, 9)
+    clauses = random_cnf(rng, num_vars, rng.randint(2, 10))
+    target = rng.randint(1, num_vars)
+    sources = rng.sample([v for v in range(1, num_vars + 1) if v != target],
+                         rng.randint(1, num_vars - 1))
+    units = [v if rng.random() < 0.5 else -v for v in rng.sample(range(1, num_vars + 1), 2)]
+    expected_clauses = clauses + [[-s, target] for s in sources]
+    bulk = SatSolver()
+    assert bulk.new_vars(num_vars) == range(1, num_vars + 1)
+    for clause in clauses:
+        bulk.add_clause(clause)
+    if rng.random() < 0.5:  # some variables already assigned when the bulk calls come
+        bulk.solve()
+    bulk.add_implications(sources, target)
+    fired = []
+    bulk.on_true_many(range(1, num_vars + 1), fired.append)
+    first = bulk.solve()
+    assert first is brute_force_sat(num_vars, expected_clauses)
+    if first:
+        check_model(bulk, expected_clauses)
+        assert sorted(fired) == sorted(bulk.model())
+    bulk.add_units(units)
+    expected_clauses += [[u] for u in units]
+    second = bulk.solve()
+    assert second is brute_force_sat(num_vars, expected_clauses)
+    if second:
+        check_model(bulk, expected_clauses)
+
+
+def test_bulk_additions_validate_their_literals():
+    solver = SatSolver()
+    solver.new_vars(3)
+    for bad in ([4], [0], [-4]):
+        with pytest.raises(ValueError):
+            solver.add_units(bad)
+        with pytest.raises(ValueError):
+            solver.add_implications(bad, 1)
+        with pytest.raises(ValueError):
+            solver.add_at_most_one([1, *bad])
+        with pytest.raises(ValueError):
+            solver.on_true_many(bad, print)
+    solver.add_implications([1], 1)  # a tautology, as add_clause([-1, 1]) drops it
+    solver.add_at_most_one([1, -1, 2])  # complementary members: plain clauses
+    assert solver.solve([1]) is True and 2 not in solver.model()
+
+
+def test_on_true_many_shares_an_entry_and_keeps_earlier_callbacks():
+    solver = SatSolver()
+    solver.new_vars(3)
+    calls = []
+    solver.on_true(2, lambda v: calls.append(("first", v)))
+    solver.on_true_many([1, 2, 3], lambda v: calls.append(("many", v)))
+    solver.add_clause([1])
+    solver.add_clause([2])
+    assert solver.solve([-3])
+    assert sorted(calls) == [("first", 2), ("many", 1), ("many", 2)]

@@ -4,11 +4,13 @@
   the step-by-step port of classic's ``filter_group`` (kept here as the reference), on seeded
   random channels with self-dependencies, features, constrains and two channels;
 * ``SatSolver.add_requires`` and ``add_clause``'s fast path against the checked path;
-* ``_DepGraph.shortest_paths`` (batched queue) against classic's path-copying search.
+* ``_DepGraph.shortest_paths`` (batched queue) against classic's path-copying search;
+* the brancher that resumes after the requirements it found settled against a full scan.
 """
 
 from __future__ import annotations
 
+import importlib
 import random
 from collections import deque
 
@@ -19,7 +21,11 @@ from conda_altsolver.engine.chains import _DepGraph, _spec_name, _union_specs
 from conda_altsolver.engine.pool import Pool
 from conda_altsolver.engine.reduce import Reduction
 from conda_altsolver.engine.sat import SatSolver
+from conda_altsolver.engine import encode as encode_module
 from conda_altsolver.engine.solve import _parse_requests, _requested_features
+
+# the module, not the ``solve`` function that ``conda_altsolver.engine`` exports by that name
+solve_module = importlib.import_module("conda_altsolver.engine.solve")
 
 # -- the reduction ------------------------------------------------------------------------------
 
@@ -275,3 +281,58 @@ def test_shortest_paths_match_classic_search(seed):
         depth = rnd.randint(1, 3)
         assert graph.shortest_paths(root, target, wanted, depth) == _reference_shortest_paths(
             graph, root, target, wanted, depth)
+
+
+# -- the brancher -------------------------------------------------------------------------------
+
+
+def _full_scan_brancher(encoder):
+    """``make_brancher`` before it resumed: every requirement looked at on every call."""
+    requirements = encoder.requirements
+
+    def brancher(solver):
+        for trigger, cands in requirements:
+            if solver.value(trigger) is not True:
+                continue
+            pick = solver.first_open(cands)
+            if pick:
+                return pick
+        return 0
+
+    return brancher
+
+
+def _solve_recording(monkeypatch, make, records, specs):
+    picks = []
+
+    def recording(encoder):
+        inner = make(encoder)
+
+        def brancher(solver):
+            pick = inner(solver)
+            picks.append(pick)
+            return pick
+
+        return brancher
+
+    monkeypatch.setattr(solve_module, "make_brancher", recording)
+    pool_records = [dict(r) for r in records]
+    policy = Policy(channel_order=("one", "two"), channel_priority="flexible")
+    try:
+        chosen = solve_module.solve([Repo.from_records(pool_records)], specs, policy=policy)
+        answer = sorted((r["name"], r["version"], r["build"]) for r in chosen)
+    except Exception as exc:  # the same failure is the same answer
+        answer = type(exc).__name__
+    return answer, picks
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_resuming_brancher_decides_as_a_full_scan(monkeypatch, seed):
+    rnd = random.Random(4000 + seed)
+    records = _random_records(rnd)
+    for _ in range(3):
+        specs = [rnd.choice([n, f"{n} >={rnd.randint(1, 3)}", f"{n} <{rnd.randint(2, 4)}"])
+                 for n in rnd.sample(NAMES, rnd.randint(1, 4))]
+        fast = _solve_recording(monkeypatch, encode_module.make_brancher, records, specs)
+        slow = _solve_recording(monkeypatch, _full_scan_brancher, records, specs)
+        assert fast == slow
