@@ -13,6 +13,8 @@ so one set of runs serves every row. See README.md for the columns.
 from __future__ import annotations
 
 import argparse
+import compileall
+import importlib.util
 import json
 import os
 import shutil
@@ -34,6 +36,7 @@ def main(argv=None) -> int:
     args = _parse(argv)
     if args.child:
         return _child(args)
+    _compile_sources()
     work_dir = args.work_dir or tempfile.mkdtemp(prefix="altsolver-bench-")
     cases, skipped = all_cases(work_dir)
     if args.cases:
@@ -55,6 +58,20 @@ def main(argv=None) -> int:
     if not args.work_dir:
         shutil.rmtree(work_dir, ignore_errors=True)
     return 0
+
+
+def _compile_sources() -> None:
+    """Write the bytecode of the Python solvers' packages first, as an install does.
+
+    A module imported lazily inside a timed run (explanations, for instance) would otherwise
+    be compiled from source in every child when ``PYTHONDONTWRITEBYTECODE`` is set or a
+    source changed since its ``.pyc``: milliseconds that no installed copy pays.
+    """
+    for package in ("conda_altsolver", "conda"):
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations:
+            for location in spec.submodule_search_locations:
+                compileall.compile_dir(location, quiet=2)
 
 
 def _parse(argv):

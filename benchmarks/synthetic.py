@@ -234,7 +234,10 @@ def _request(rng, kinds, names) -> list[str]:
 # measurement
 
 def measure(directory: Path, summary: dict, args) -> None:
-    from run import _best, _print_ratios, _print_table, _spawn  # run.py's child protocol
+    # run.py's child protocol
+    from run import _best, _compile_sources, _print_ratios, _print_table, _spawn
+
+    _compile_sources()
 
     case = Case("synthetic", [("synthetic", str(directory))], "linux-64", summary["request"],
                 virtual=LINUX_VIRTUAL)

@@ -22,7 +22,7 @@ Classic's ``UnsatisfiableError`` chains, which conda's tests check verbatim, com
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .chains import CHAIN_SEED_LIMIT, CHECK_DEPTH, classic_chains, classify_chains
 from .request import role_of
@@ -47,8 +47,11 @@ ROLE_PHRASES = {
 # -- the tree: plain data ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Term:
+# The nodes are NamedTuples rather than frozen dataclasses: this module is imported by the
+# first failed solve of a process, and four dataclasses cost about 2 ms to create.
+
+
+class Term(NamedTuple):
     """``name`` (not) installed in ``versions`` ("" = any version)."""
 
     name: str
@@ -68,8 +71,7 @@ def _with_name(name: str, versions: str) -> str:
     return f"{name} {versions}"
 
 
-@dataclass(frozen=True)
-class External:
+class External(NamedTuple):
     """A fact from the input: a request, a dependency, a missing or excluded package.
 
     ``kind``: ``requests``, ``requires``, ``constrains``, ``missing``, ``virtual``,
@@ -86,8 +88,7 @@ class External:
         return self.text
 
 
-@dataclass(frozen=True)
-class Derived:
+class Derived(NamedTuple):
     """An incompatibility derived from two causes (PubGrub's rule of resolution)."""
 
     terms: tuple
@@ -96,8 +97,7 @@ class Derived:
     shared_id: int | None = None
 
 
-@dataclass(frozen=True)
-class Explanation:
+class Explanation(NamedTuple):
     """What ``explain_conflict`` returns: ``text`` (the derivation in words), ``chains``
     (classic's conflict chains), ``bad_deps`` (those chains classified as classic's
     ``_classify_bad_deps`` does), ``tree`` (``Derived``/``External`` nodes, or None) and
@@ -107,7 +107,7 @@ class Explanation:
     chains: tuple
     bad_deps: dict
     tree: object = None
-    core: tuple = field(default=())
+    core: tuple = ()
 
 
 # -- step 1: version sets over a name's records ----------------------------------------------
