@@ -48,15 +48,17 @@ def rank_records(ids, keys, ignore_timestamps: bool) -> dict:
     return ranks
 
 
-def version_terms(names, groups, ranks, rec_var, position: int) -> list:
-    """Terms of one rank position (0 channel .. 4 timestamp) over the given names."""
-    terms = {}
+def version_terms(names, groups, ranks, rec_var) -> tuple:
+    """Terms of each rank position (0 channel .. 4 timestamp) over the given names: five
+    lists of (variable, coefficient), built in one walk over the names' records."""
+    by_position = ([], [], [], [], [])
     for name in names:
         for rid in groups.get(name, ()):
-            coeff = ranks[rid][position]
-            if coeff:
-                terms[rec_var[rid]] = coeff
-    return list(terms.items())
+            var = rec_var[rid]
+            for terms, coeff in zip(by_position, ranks[rid]):
+                if coeff:
+                    terms.append((var, coeff))
+    return by_position
 
 
 class Optimizer:

@@ -230,27 +230,27 @@ class _Solve:
         speca = list(dict.fromkeys(self.speca_names))
         speco = list(dict.fromkeys(n for n in self.speco_names if n in name_var))
 
-        def metric(names, position):
-            return version_terms(names, groups, ranks, rec_var, position)
+        requested = version_terms(specr, groups, ranks, rec_var)
+        others = version_terms(speca, groups, ranks, rec_var)
 
         if remove:
             yield "removal", [(-name_var[n], 1) for n in speco]
-        yield "requested-channel", metric(specr, _IC)
-        yield "requested-version", metric(specr, _IV)
+        yield "requested-channel", requested[_IC]
+        yield "requested-version", requested[_IV]
         yield "track-features", [(var, 1) for var in encoder.feature_var.values()]
         yield "misfeatures", encoder.misfeature_terms()
-        yield "requested-build", metric(specr, _IB)
-        yield "requested-arch", metric(specr, _IA)
+        yield "requested-build", requested[_IB]
+        yield "requested-arch", requested[_IA]
         if not remove:
             yield "optional-installs", [(name_var[n], 1) for n in speco]
         yield "updates", [(-rec_var[rid], 1) for rid in dict.fromkeys(self.target_rids)]
-        yield "others-channel", metric(speca, _IC)
-        yield "others-version", metric(speca, _IV)
-        yield "others-build", metric(speca, _IB)
-        yield "others-arch", metric(speca, _IA)
+        yield "others-channel", others[_IC]
+        yield "others-version", others[_IV]
+        yield "others-build", others[_IB]
+        yield "others-arch", others[_IA]
         yield "package-count", [(self._count_literal(encoder, n), 1) for n in self.specm_names]
-        timestamps = dict(metric(speca, _IT))
-        timestamps.update(metric(specr, _IT))
+        timestamps = dict(others[_IT])
+        timestamps.update(requested[_IT])
         yield "timestamps", list(timestamps.items())
 
     def _count_literal(self, encoder, name: str) -> int:
