@@ -233,7 +233,7 @@ class AltSolver(Solver):
     def _report_constricted(self, inp, plan, index, before, records) -> None:
         """Print classic's "Updating X is constricted by" when a request could not move."""
         after = self.get_request_package_in_solution(records, plan.specs_map)
-        candidates = [rec for name in inp.requested_names for rec in index.records(name)]
+        candidates = _RequestedRecords(index, inp.requested_names)
         for spec in self.get_constrained_packages(before, after, candidates):
             self.determine_constricting_specs(spec, records)
 
@@ -530,3 +530,17 @@ def spec_text(spec: MatchSpec) -> str:
         if key and key != str(channel):
             spec = MatchSpec(spec, channel=key)
     return str(spec)
+
+
+class _RequestedRecords:
+    """The requested names' records, as classic's ``get_constrained_packages`` reads its
+    index: built only if it gets that far (it returns early when a request was not installed
+    before or is absent after, as in every new environment), and iterable more than once."""
+
+    def __init__(self, index, names):
+        self.index = index
+        self.names = tuple(names)
+
+    def __iter__(self):
+        for name in self.names:
+            yield from self.index.records(name)
