@@ -164,18 +164,20 @@ class Encoder:
 
     def _add_dep(self, rid: int, var: int, dep) -> None:
         solver = self.solver
-        if dep.name.startswith("__") and not self.virtual_clauses:
-            return
-        if dep.feature is not None:
-            # features: f is a hard dependency on any record tracking f ("contains")
-            cands = [self.rec_var[t] for t in self.trackers.get(dep.feature, ())]
-            solver.add_clause([-var] + cands, reason=("requires", rid, dep.text))
-            self.requirements.append((var, tuple(cands)))
-            return
-        if dep.optional:
-            self._add_constrains(rid, var, dep)
-            return
-        cands = self._dep_vars(dep)
+        cands = self._dep_cands.get(dep)  # known: a plain dependency met before
+        if cands is None:
+            if dep.name.startswith("__") and not self.virtual_clauses:
+                return
+            if dep.feature is not None:
+                # features: f is a hard dependency on any record tracking f ("contains")
+                cands = [self.rec_var[t] for t in self.trackers.get(dep.feature, ())]
+                solver.add_clause([-var] + cands, reason=("requires", rid, dep.text))
+                self.requirements.append((var, tuple(cands)))
+                return
+            if dep.optional:
+                self._add_constrains(rid, var, dep)
+                return
+            cands = self._dep_vars(dep)
         solver.add_requires(var, cands, reason=("requires", rid, dep.text))
         if cands:
             self.requirements.append((var, cands))
