@@ -66,15 +66,17 @@ class _DepGraph:
         return found
 
     def reachable(self, root: str, depth: int) -> list:
-        """Every spec in the root's graph (classic expands paths up to ``depth`` long)."""
+        """Every spec in the root's graph (classic expands paths up to ``depth`` long), in
+        the order of classic's breadth-first walk: level by level, each node's children in
+        order, a spec where it first appears. A node met twice on one level adds nothing
+        new the second time, so each level is walked once per distinct node."""
         found: dict[str, None] = {}
-        queue = deque([(root, 1)])
-        while queue:
-            node, length = queue.popleft()
-            children = self.children(node)
-            found.update(dict.fromkeys(children))  # new keys last, as setdefault one by one
-            if length + 1 <= depth:
-                queue.extend([(child, length + 1) for child in children])
+        level = [root]
+        for length in range(1, depth + 1):
+            below = list(_chain.from_iterable([self.children(node) for node in level]))
+            found.update(dict.fromkeys(below))
+            if length < depth:
+                level = list(dict.fromkeys(below))
         return list(found)
 
     def shortest_paths(self, root: str, target: str, wanted: int, depth: int) -> list:

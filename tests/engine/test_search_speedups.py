@@ -4,7 +4,8 @@
   the step-by-step port of classic's ``filter_group`` (kept here as the reference), on seeded
   random channels with self-dependencies, features, constrains and two channels;
 * ``SatSolver.add_requires`` and ``add_clause``'s fast path against the checked path;
-* ``_DepGraph.shortest_paths`` (batched queue) against classic's path-copying search;
+* ``_DepGraph.shortest_paths`` (batched queue) against classic's path-copying search, and
+  ``_DepGraph.reachable`` (level by level) against its queue walk;
 * the brancher that resumes after the requirements it found settled against a full scan.
 """
 
@@ -281,6 +282,31 @@ def test_shortest_paths_match_classic_search(seed):
         depth = rnd.randint(1, 3)
         assert graph.shortest_paths(root, target, wanted, depth) == _reference_shortest_paths(
             graph, root, target, wanted, depth)
+
+
+def _reference_reachable(graph, root, depth):
+    """classic's walk as first ported: a queue of (node, length), duplicates and all."""
+    found = {}
+    queue = deque([(root, 1)])
+    while queue:
+        node, length = queue.popleft()
+        children = graph.children(node)
+        for child in children:
+            found.setdefault(child)
+        if length + 1 <= depth:
+            queue.extend((child, length + 1) for child in children)
+    return list(found)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_reachable_matches_the_queue_walk(seed):
+    rnd = random.Random(500 + seed)
+    pool = Pool([Repo.from_records(_random_records(rnd))], Policy(channel_order=("one", "two")))
+    graph = _DepGraph(pool)
+    for _ in range(10):
+        root = rnd.choice([*NAMES, f"{rnd.choice(NAMES)} >={rnd.randint(1, 3)}"])
+        depth = rnd.randint(1, 4)
+        assert graph.reachable(root, depth) == _reference_reachable(graph, root, depth)
 
 
 # -- the brancher -------------------------------------------------------------------------------
