@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from cases import Case, all_cases  # noqa: E402
+from run import _compile_sources  # noqa: E402
 from solvers import peak_rss  # noqa: E402
 
 SOLVERS = ("altsolver", "classic")
@@ -54,6 +55,7 @@ def main(argv=None) -> int:
     args = _parse(argv)
     if args.child:
         return _child(*args.child)
+    _compile_sources()
     work_dir = Path(args.work_dir or tempfile.mkdtemp(prefix="altsolver-conda-bench-"))
     cases, skipped = all_cases(str(work_dir / "channels"))
     if args.synthetic:
