@@ -53,33 +53,52 @@ class Policy:
         return priorities
 
 
-def record_timestamp(record: dict):
-    """The record's timestamp in seconds (milliseconds are divided, as classic does)."""
-    value = record.get("timestamp") or 0
-    if value > _MAX_SECONDS:
-        value /= 1000
-    return value
-
-
 def make_version_key(policy: Policy):
-    """Return ``key(record) -> tuple``: classic's ``version_key`` (larger is better)."""
+    """Return ``key(record) -> tuple``: classic's ``version_key`` (larger is better); see
+    ``make_group_keys``, which keys many records at once."""
+    keys = make_group_keys(policy)
+
+    def key(record: dict) -> tuple:
+        return keys((record,))[0]
+
+    return key
+
+
+def make_group_keys(policy: Policy):
+    """Return ``keys(records) -> list``: classic's ``version_key`` of each record (larger is
+    better): (valid channel, channel rank, version, build number, arch over noarch,
+    timestamp, build), with version before channel when channel priority is disabled and no
+    timestamp when timestamps are ignored. One loop over many records: the pool keys every
+    record it loads, and a call per record costs a third more."""
     priorities = policy.channel_priorities()
     disabled = policy.channel_priority == "disabled"
     ignore_timestamps = policy.ignore_timestamps
+    missing, top = MISSING_CHANNEL_PRIORITY, MAX_CHANNEL_PRIORITY
 
-    def key(record: dict) -> tuple:
-        priority = priorities.get(record.get("channel"), MISSING_CHANNEL_PRIORITY)
-        valid = 1 if priority < MAX_CHANNEL_PRIORITY else 0
-        version = parse_version(record.get("version") or "")
-        build_number = record.get("build_number") or 0
-        noarch = -int(record.get("subdir") == "noarch")
-        build = record.get("build") or ""
-        if disabled:
-            head = (valid, version, -priority, build_number, noarch)
-        else:
-            head = (valid, -priority, version, build_number, noarch)
-        if ignore_timestamps:
-            return head + (build,)
-        return head + (record_timestamp(record), build)
+    def keys(records) -> list:
+        out = []
+        append = out.append
+        for record in records:
+            get = record.get
+            priority = priorities.get(get("channel"), missing)
+            version = parse_version(get("version") or "")
+            build_number = get("build_number") or 0
+            noarch = -1 if get("subdir") == "noarch" else 0
+            build = get("build") or ""
+            valid = 1 if priority < top else 0
+            if ignore_timestamps:
+                if disabled:
+                    append((valid, version, -priority, build_number, noarch, build))
+                else:
+                    append((valid, -priority, version, build_number, noarch, build))
+                continue
+            timestamp = get("timestamp") or 0
+            if timestamp > _MAX_SECONDS:
+                timestamp /= 1000
+            if disabled:
+                append((valid, version, -priority, build_number, noarch, timestamp, build))
+            else:
+                append((valid, -priority, version, build_number, noarch, timestamp, build))
+        return out
 
-    return key
+    return keys

@@ -19,12 +19,13 @@ the names it reaches. This is classic's full index (``Resolve.groups``, ``tracke
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
-from operator import attrgetter
+from operator import attrgetter, itemgetter, methodcaller
 
 from .errors import InvalidSpec, InvalidVersion
-from .policy import make_version_key
+from .policy import make_group_keys, make_version_key
 from .repo import split_features
 from .spec import merge_specs, parse_spec
+from .version import version_key
 
 #: package types classic restricts a name to when present (``PackageType.unmanageable``)
 _UNMANAGEABLE = frozenset(
@@ -45,7 +46,7 @@ class Dep:
     their clause takes every tracker of ``f`` (classic's ``push_MatchSpec`` "simple" path).
     """
 
-    __slots__ = ("text", "spec", "name", "optional", "feature", "key", "mask", "found")
+    __slots__ = ("text", "spec", "name", "optional", "feature", "mask", "found", "pulls")
 
     def __init__(self, spec, optional: bool, feature: str | None = None):
         self.spec = spec
@@ -53,7 +54,10 @@ class Dep:
         self.name = spec.name
         self.optional = optional
         self.feature = feature
-        self.key = (self.text, optional, feature)
+        # whether the reduction's last walk follows it (classic's does not follow features)
+        self.pulls = feature is None and (
+            "track_features" not in spec.components or spec.get("track_features") is None
+        )
         self.mask = None  # the pool's match bitset, once computed (plain names only)
         self.found = None  # the pool's matches, once computed (plain names only)
 
@@ -68,6 +72,7 @@ class Pool:
         self.repos = list(repos)
         self.policy = policy
         self.version_key = make_version_key(policy)
+        self.group_keys = make_group_keys(policy)
         self.records: list[dict] = []
         self.names: list[str] = []
         self.keys: list[tuple] = []
@@ -78,10 +83,10 @@ class Pool:
         self._deps: list = []  # id -> merged deps (None: a spec is invalid), or _UNSET
         self._deps_by_text: dict[tuple, tuple | None] = {}
         self._text_deps: dict[str, Dep] = {}  # dependency text -> its Dep
-        self._dep_cache: dict[tuple, Dep] = {}
+        self._dep_cache: dict = {}  # text, or (text, optional, feature) -> its Dep
         self._matches: dict[str, tuple] = {}
         self._masks: dict[str, int] = {}
-        self._group_versions: dict[str, tuple] = {}  # name -> (versions in group order, distinct)
+        self._group_versions: dict[str, tuple] = {}  # name -> (versions, distinct, keys)
         self._feature_matches: dict[str, tuple] = {}  # spec text -> (tracker counts, ids)
         self._open_masks: dict[str, tuple] = {}  # feature spec text -> (ids, bitset)
         self._all_names: list | None = None
@@ -105,27 +110,35 @@ class Pool:
         self._deps.append(_UNSET)
         return rid
 
+    def _add_group(self, records: list, name: str) -> range:
+        """``_add`` of every record of a name at once (the pool adds every record it loads:
+        one loop per column instead of a call per record); their ids."""
+        keys = self.group_keys(records)  # first: an invalid version leaves the pool as it was
+        start = len(self.records)
+        count = len(records)
+        self.records.extend(records)
+        self.names.extend([name] * count)
+        self.keys.extend(keys)
+        for column, getter in ((self._track, _GET_TRACK), (self._features, _GET_FEATURES)):
+            values = list(map(getter, records))
+            if any(values):  # most names have neither (split_features gives () for them too)
+                column.extend([split_features(value) if value else () for value in values])
+            else:
+                column.extend([()] * count)
+        self._deps.extend([_UNSET] * count)
+        return range(start, start + count)
+
     def group(self, name: str) -> tuple:
         """The name's record ids, best first (classic's group order)."""
         ids = self._groups.get(name)
         if ids is not None:
             return ids
-        seen = set()
-        loaded = []
-        for repo in self.repos:
-            for record in repo.get(name):
-                get = record.get
-                ident = (
-                    get("channel"), get("subdir"), get("version"), get("build"),
-                    get("build_number") or 0,
-                )
-                if ident in seen:  # classic's index is keyed by the record's identity
-                    continue
-                seen.add(ident)
-                loaded.append(self._add(record, name))
-        unmanageable = [i for i in loaded if self.records[i].get("package_type") in _UNMANAGEABLE]
-        if unmanageable:
-            loaded = unmanageable
+        found = [record for repo in self.repos for record in repo.get(name)]
+        if not _distinct(found):
+            found = _unique(found)
+        loaded = self._add_group(found, name)
+        if any(map(_UNMANAGEABLE.__contains__, map(_GET_PACKAGE_TYPE, found))):  # rare
+            loaded = [i for i in loaded if self.records[i].get("package_type") in _UNMANAGEABLE]
         for rid in loaded:
             for feature in self._track[rid]:
                 self._trackers.setdefault(feature, []).append(rid)
@@ -192,11 +205,13 @@ class Pool:
     # -- dependencies ----------------------------------------------------------------------
 
     def _dep(self, spec, optional: bool, feature: str | None = None) -> Dep:
-        key = (str(spec), optional, feature)
+        # one Dep per (text, optional, feature); the plain text alone keys the common case
+        # (no tuple kept per Dep)
+        text = str(spec)
+        key = text if not optional and feature is None else (text, optional, feature)
         dep = self._dep_cache.get(key)
         if dep is None:
-            dep = Dep(spec, optional, feature)
-            self._dep_cache[dep.key] = dep  # keyed by the Dep's own tuple: one per Dep
+            dep = self._dep_cache[key] = Dep(spec, optional, feature)
         return dep
 
     def deps(self, rid: int):
@@ -362,10 +377,16 @@ class Pool:
                     and any(spec.get(field) is not None for field in _SLOW_FIELDS)):
             return tuple(rid for rid in ids if spec.match(records[rid]))
         check_build = spec.get("build") is not None or spec.get("build_number") is not None
-        if spec.version is not None:
-            versions, distinct = self._group_versions_of(spec.name, ids)
-            match = spec.version.match
-            ok = {text for text in distinct if match(text)}
+        version = spec.version
+        if version is not None:
+            versions, distinct, keys = self._group_versions_of(spec.name, ids)
+            key_test = version.key_test
+            if key_test is not None and keys is not None:
+                # match(text) is key_test(its key): one call and one cache lookup less
+                ok = {text for text, key in zip(distinct, keys) if key_test(key)}
+            else:
+                match = version.match
+                ok = {text for text in distinct if match(text)}
             if len(ok) == len(distinct):
                 candidates = ids  # the common ">=low": every version passes
             else:
@@ -381,17 +402,52 @@ class Pool:
         )
 
     def _group_versions_of(self, name: str, ids: tuple):
-        """The group's version texts (aligned with ``ids``) and its distinct ones, so that a
-        spec tests each distinct version once."""
+        """The group's version texts (aligned with ``ids``), its distinct ones and their
+        order keys (None if one has none), so that a spec tests each distinct version once."""
         found = self._group_versions.get(name)
         if found is None:  # ids is the name's group, which never changes once loaded
             records = self.records
             versions = tuple([records[rid].get("version") or "" for rid in ids])
-            found = self._group_versions[name] = (versions, tuple(set(versions)))
+            distinct = tuple(set(versions))
+            try:
+                keys = tuple([version_key(text) for text in distinct])
+            except InvalidVersion:  # the spec's own match answers (or raises) as conda does
+                keys = None
+            found = self._group_versions[name] = (versions, distinct, keys)
         return found
 
 
 _UNSET = object()  # not computed yet (None is an answer: "a spec is invalid")
+_IDENT = itemgetter("channel", "subdir", "version", "build")
+_GET_TRACK = methodcaller("get", "track_features")
+_GET_FEATURES = methodcaller("get", "features")
+_GET_PACKAGE_TYPE = methodcaller("get", "package_type")
+
+
+def _distinct(records: list) -> bool:
+    """Whether no two records share channel, subdir, version and build (then no two share
+    classic's identity, which adds the build number): one pass in C, where ``_unique``
+    builds a tuple per record in Python."""
+    try:
+        return len(set(map(_IDENT, records))) == len(records)
+    except (KeyError, TypeError):  # a field missing or unhashable: _unique decides
+        return False
+
+
+def _unique(records: list) -> list:
+    """The records, each identity once (the first kept): classic's index is keyed by the
+    record's identity."""
+    seen = set()
+    unique = []
+    for record in records:
+        get = record.get
+        ident = (
+            get("channel"), get("subdir"), get("version"), get("build"), get("build_number") or 0,
+        )
+        if ident not in seen:
+            seen.add(ident)
+            unique.append(record)
+    return unique
 _TEXT = attrgetter("text")
 
 

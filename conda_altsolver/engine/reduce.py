@@ -14,7 +14,9 @@ keeps it) and its strict channel filter all change answers, so it is ported step
    answers, without re-testing every record on every call);
 4. collect what is reachable from the explicit specs through valid records, not following
    ``track_features`` dependencies nor specs broader than the ones already seen for a name
-   (the "broadening" guard, ``Resolve._broader``).
+   (the "broadening" guard, ``Resolve._broader``). Verdicts are final by then, so a
+   dependency whose valid match is final, or whose every match the walk has settled, is not
+   walked again: the same answers, without re-reading every match per explicit root.
 
 ``filter_out`` maps a record id to ``False`` (kept) or a reason string, like classic's.
 """
@@ -40,17 +42,33 @@ class ValidityMemo:
     judges afresh.
     """
 
-    __slots__ = ("_by_record",)
+    __slots__ = ("_by_record", "_all_valid")
 
     def __init__(self):
         self._by_record: dict[int, tuple[dict, dict[int, bool]]] = {}
+        # most records have every required dependency found valid: one entry each, not a
+        # dict of True per position (a third of the memory on a conda-forge-sized solve)
+        self._all_valid: dict[int, dict] = {}
 
     def verdicts(self, record: dict) -> dict[int, bool]:
         """Dependency position -> verdict for ``record`` (held with it, so its id stays its)."""
+        if self._all_valid.get(id(record)) is record:
+            raise ValueError("every verdict of this record is True: ask all_valid")
         entry = self._by_record.get(id(record))
         if entry is None or entry[0] is not record:
             entry = self._by_record[id(record)] = (record, {})
         return entry[1]
+
+    def all_valid(self, record: dict) -> bool:
+        """Whether ``record`` was judged with every required dependency valid."""
+        return self._all_valid.get(id(record)) is record
+
+    def set_all_valid(self, record: dict) -> None:
+        """Every required dependency of ``record`` has a True verdict: keep just that."""
+        self._all_valid[id(record)] = record
+        entry = self._by_record.get(id(record))
+        if entry is not None and entry[0] is record:
+            del self._by_record[id(record)]
 
 
 class Reduction:
@@ -65,6 +83,9 @@ class Reduction:
         self.drops = 0  # how many times a record was rejected: "has anything changed?"
         self._quiet: dict[tuple, int] = {}  # filter_group call -> drops when it found nothing
         self._strict_channel: dict[str, str | None] = {}
+        self._open: set[int] = set()  # ids is_valid is judging (their False is provisional)
+        self._valid_deps: set = set()  # plain-name Deps with a final valid match (see below)
+        self._exhausted: set = set()  # Deps whose every match _expand has settled
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -105,18 +126,32 @@ class Reduction:
         if deps is None:
             self._drop(rid, "invalid dep specs")
             return False
+        self._open.add(rid)
         if self.memo is not None:
-            valid = self._remembered_valid(self.memo.verdicts(self.pool.records[rid]), deps)
+            valid = self._memo_valid(self.pool.records[rid], deps)
         else:
             has_valid_match = self._has_valid_match  # the reduction's hottest loop
+            known_valid = self._valid_deps
             valid = True
             for dep in deps:
-                if not dep.optional and not has_valid_match(dep):
+                if not dep.optional and dep not in known_valid and not has_valid_match(dep):
                     valid = False
                     break
+        self._open.discard(rid)
         if not valid:
             self._drop(rid, "invalid depends specs")
         return valid
+
+    def _memo_valid(self, record: dict, deps) -> bool:
+        """``_remembered_valid`` through the memo; a record found with every required
+        dependency valid is remembered as such (what its True per position would say)."""
+        memo = self.memo
+        if memo.all_valid(record):
+            return True
+        if self._remembered_valid(memo.verdicts(record), deps):
+            memo.set_all_valid(record)  # every required position now holds True
+            return True
+        return False
 
     def _remembered_valid(self, verdicts: dict, deps) -> bool:
         """``all`` over the required deps, reading and recording verdicts by position."""
@@ -131,14 +166,26 @@ class Reduction:
         return True
 
     def _has_valid_match(self, dep) -> bool:
-        """classic's ``is_valid_spec``: any match valid, tried in match order."""
+        """classic's ``is_valid_spec``: any match valid, tried in match order.
+
+        When the match found valid is final (judged to the end, not a provisional mark of a
+        record being judged), every match before it has been found invalid, and verdicts
+        are final: a repeat would walk to the same match and answer True without judging
+        anything. So the dependency is remembered as valid (plain names only: a feature's
+        matches grow as names load)."""
+        if dep in self._valid_deps:
+            return True
         filter_out = self.filter_out
         for other in self.pool.dep_matches(dep):
             known = filter_out.get(other)
             if known is None:
                 if self.is_valid(other):
+                    if dep.found is not None:
+                        self._valid_deps.add(dep)
                     return True
             elif not known:
+                if dep.found is not None and other not in self._open:
+                    self._valid_deps.add(dep)
                 return True
         return False
 
@@ -444,34 +491,37 @@ class Reduction:
             if dep not in known and (not known or dep.spec.strictness >= known[0].spec.strictness):
                 known.insert(0, dep)
             specs_by_name[dep.name] = known
-        seen = set()
         pending = list(dict.fromkeys(root_deps))
-        pending_set = set(pending)
+        met = set(pending)  # deps pending or done (classic's dep_specs and seen_specs)
+        exhausted = self._exhausted
+        is_valid, deps_of, names, records = self.is_valid, pool.deps, pool.names, pool.records
+        strict_of = self._strict_channel
         while pending:
             dep = pending.pop()
-            pending_set.discard(dep)
-            seen.add(dep)
+            if dep in exhausted:
+                continue  # every match is in the index or was refused: nothing to add
             for rid in pool.dep_matches(dep):
-                if rid in index or not self.is_valid(rid):
+                if rid in index or not is_valid(rid):
                     continue
-                if strict and self.strict_channel(pool.names[rid]) != self._channel(rid):
-                    continue
-                index[rid] = None
-                for new in pool.deps(rid) or ():
-                    if new in seen or new in pending_set:
+                if strict:
+                    name = names[rid]
+                    channel = strict_of[name] if name in strict_of else self.strict_channel(name)
+                    if channel != records[rid].get("channel"):
                         continue
-                    known = specs_by_name.get(new.name)
-                    broader = bool(known) and new.spec.strictness < known[0].spec.strictness
-                    if new.feature is None and _no_track_features(new) and not broader:
-                        pending.append(new)
-                        pending_set.add(new)
-                    else:
-                        seen.add(new)
+                index[rid] = None
+                for new in deps_of(rid) or ():
+                    if new in met:
+                        continue
+                    met.add(new)
+                    if new.pulls:
+                        known = specs_by_name.get(new.name)
+                        if not known or new.spec.strictness >= known[0].spec.strictness:
+                            pending.append(new)
+            if dep.found is not None:
+                # refusals are final here (is_valid's, the strict channel's) and so is the
+                # index: a later walk reaching this dep would find nothing to add
+                exhausted.add(dep)
 
 
 def _plain_name(name: str) -> bool:
     return bool(name) and "*" not in name and "?" not in name and "[" not in name
-
-
-def _no_track_features(dep) -> bool:
-    return dep.spec.get("track_features") is None

@@ -510,7 +510,7 @@ class MatchSpec:
 
     __slots__ = (
         "text", "components", "optional", "target", "_str", "_name", "_version", "_build",
-        "_build_number", "_others",
+        "_build_number", "_others", "_strictness",
     )  # fmt: skip
 
     def __init__(self, components: dict, text: str | None = None, optional=False, target=None):
@@ -519,6 +519,7 @@ class MatchSpec:
         self.optional = optional
         self.target = target
         self._str = None
+        self._strictness = 0  # not computed yet
         name = components.get("name")
         self._name = (name.exact if name is not None else None) or "*"
         self._version = components.get("version")
@@ -549,6 +550,11 @@ class MatchSpec:
 
     @property
     def strictness(self) -> int:
+        if not self._strictness:  # read per record by the reduction's last walk: keep it
+            self._strictness = self._compute_strictness()
+        return self._strictness
+
+    def _compute_strictness(self) -> int:
         components = self.components
         named = sum(f in components for f in ("name", "version", "build"))
         if named < len(components):
@@ -644,6 +650,15 @@ _FIELD_ORDER = {field: i for i, field in enumerate(FIELD_NAMES)}
 
 def _canonical_str(components: dict) -> str:
     """conda's ``str(MatchSpec)``: ``channel/subdir::name==version=build[key=value,...]``."""
+    name = components.get("name")
+    if name is not None and len(components) == (1 if "version" not in components else 2):
+        # most dependencies: a name and at most a version (what the general path gives)
+        out = [name.raw]
+        brackets: list[str] = []
+        _print_version(components, out, brackets)
+        if brackets:
+            out.append("[" + ",".join(brackets) + "]")
+        return "".join(out)
     out: list[str] = []
     brackets: list[str] = []
     channel = components.get("channel")
