@@ -40,15 +40,31 @@ class ValidityMemo:
     checks, the final solve); handing one memo to those engine calls, in classic's order,
     gives classic's answers where the carried verdicts matter. Without a memo each reduction
     judges afresh.
+
+    A ``Resolve`` also keeps its parsed index, and so does the memo: ``shared_pool`` gives
+    the engine calls of one solve one pool.
     """
 
-    __slots__ = ("_by_record", "_all_valid")
+    __slots__ = ("_by_record", "_all_valid", "_pool")
 
     def __init__(self):
         self._by_record: dict[int, tuple[dict, dict[int, bool]]] = {}
         # most records have every required dependency found valid: one entry each, not a
         # dict of True per position (a third of the memory on a conda-forge-sized solve)
         self._all_valid: dict[int, dict] = {}
+        self._pool: tuple | None = None  # (repos, policy, the pool made for them)
+
+    def shared_pool(self, repos, policy, make):
+        """The pool ``make(repos, policy)`` made for the first call; calls with the same repos
+        (the same objects, in order) and an equal policy get it too, others a new one."""
+        repos = tuple(repos)
+        if self._pool is None:
+            self._pool = (repos, policy, make(repos, policy))
+        known_repos, known_policy, pool = self._pool
+        if len(known_repos) == len(repos) and all(
+                a is b for a, b in zip(known_repos, repos)) and known_policy == policy:
+            return pool
+        return make(repos, policy)
 
     def verdicts(self, record: dict) -> dict[int, bool]:
         """Dependency position -> verdict for ``record`` (held with it, so its id stays its)."""

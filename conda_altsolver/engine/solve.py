@@ -62,6 +62,23 @@ def _parse_requests(pool: Pool, specs) -> list:
     return parsed
 
 
+def _pool_for(repos, policy: Policy, memo: ValidityMemo | None, specs: list) -> Pool:
+    """The pool a call works on: with a memo, the one every call given that memo shares, as
+    classic's calls share one ``Resolve`` (records loaded, dependencies parsed and match sets
+    computed once per conda solve, not once per call); otherwise a pool of its own.
+
+    A call that requests a feature gets a pool of its own even with a memo: the feature's
+    pseudo-record would otherwise stay in the index of the calls after it.
+    """
+    if memo is None or any(_names_features(item) for item in specs):
+        return Pool(repos, policy)
+    return memo.shared_pool(repos, policy, Pool)
+
+
+def _names_features(item) -> bool:
+    return bool(split_features(parse_spec(as_request(item).spec).get("track_features")))
+
+
 def _check_found(pool: Pool, requests: list) -> None:
     """Classic's ``verify_specs``: a required, non-feature spec with no match at all."""
     missing = [r for r in requests if r.dep is not None and not r.request.optional
@@ -106,7 +123,8 @@ class _Solve:
 
     def __init__(self, repos, specs, policy: Policy | None, memo: ValidityMemo | None = None):
         self.policy = policy or Policy()
-        self.pool = Pool(repos, self.policy)
+        specs = list(specs)
+        self.pool = _pool_for(repos, self.policy, memo, specs)
         self.requests = _parse_requests(self.pool, specs)
         self.memo = memo
 
@@ -465,8 +483,8 @@ def conflicting_specs(
     ``solve``'s (the shrinking is ``explain``).
     """
     policy = policy or Policy()
-    pool = Pool(repos, policy)
     items = list(specs)
+    pool = _pool_for(repos, policy, memo, items)
     phases = _Phases(stats)
     with _gc_paused():
         requests = _parse_requests(pool, items)

@@ -83,3 +83,55 @@ def test_classic_carries_the_verdict_too():
     resolve = Resolve(index, channels=("test",))
     resolve.get_reduced_index(tuple(MatchSpec(s) for s in FIRST))
     assert classic_names(resolve.solve(second)) == ["crypto-2.2-py37", "py-3.7-0"]
+
+
+# -- the shared pool --------------------------------------------------------------------------
+
+
+def test_calls_with_one_memo_share_a_pool_and_answer_as_fresh_ones(monkeypatch):
+    import importlib
+
+    solve_module = importlib.import_module("conda_altsolver.engine.solve")
+    made = []
+    real_pool = solve_module.Pool
+
+    def counting_pool(repos, policy):
+        made.append(tuple(repos))
+        return real_pool(repos, policy)
+
+    monkeypatch.setattr(solve_module, "Pool", counting_pool)
+    repos = [Repo.from_records(RECORDS)]
+    memo = ValidityMemo()
+    shared = reduced_index(repos, FIRST, memo=memo)
+    answer = names(solve(repos, SECOND, memo=memo))
+    assert len(made) == 1  # one pool for both calls
+    # the carried verdict, as with fresh pools (the test above)
+    assert answer == ["crypto-2.2-py37", "py-3.7-0"]
+    fresh = reduced_index(repos, FIRST)
+    assert {n: names(r) for n, r in shared.items()} == {n: names(r) for n, r in fresh.items()}
+    assert len(made) == 2  # no memo: a pool of its own
+    other = [Repo.from_records(RECORDS)]
+    solve(other, SECOND, memo=memo)
+    assert len(made) == 3 and made[-1][0] is other[0]  # other repos: not the shared pool
+
+
+def test_a_call_requesting_a_feature_gets_a_pool_of_its_own(monkeypatch):
+    import importlib
+
+    solve_module = importlib.import_module("conda_altsolver.engine.solve")
+    pools = []
+    real_pool = solve_module.Pool
+
+    def recording_pool(repos, policy):
+        pools.append(real_pool(repos, policy))
+        return pools[-1]
+
+    monkeypatch.setattr(solve_module, "Pool", recording_pool)
+    tracker = _record("mkl", "1.0", "0")
+    tracker["track_features"] = "mkl"
+    repos = [Repo.from_records([*RECORDS, tracker])]
+    memo = ValidityMemo()
+    solve(repos, ["py 3.7.*", "mkl@"], memo=memo)
+    solve(repos, ["py 3.7.*"], memo=memo)
+    assert len(pools) == 2
+    assert pools[0].feature_records and not pools[1].feature_records
