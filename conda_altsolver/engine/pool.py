@@ -78,6 +78,7 @@ class Pool:
         self.keys: list[tuple] = []
         self._groups: dict[str, tuple] = {}
         self._trackers: dict[str, list] = {}
+        self._trackers_ordered: set[str] = set()  # features whose list ``trackers`` has sorted
         self._features: list[tuple] = []  # id -> features tuple
         self._track: list[tuple] = []  # id -> track_features tuple
         self._deps: list = []  # id -> merged deps (None: a spec is invalid), or _UNSET
@@ -142,6 +143,7 @@ class Pool:
         for rid in loaded:
             for feature in self._track[rid]:
                 self._trackers.setdefault(feature, []).append(rid)
+                self._trackers_ordered.discard(feature)
         keys = self.keys
         ids = tuple(sorted(loaded, key=keys.__getitem__, reverse=True))
         self._groups[name] = ids
@@ -172,17 +174,29 @@ class Pool:
             rid = self._add(record, name)
             self._groups[name] = (rid,)
             self._trackers.setdefault(feature, []).append(rid)
+            self._trackers_ordered.discard(feature)
             self.feature_records[feature] = rid
         return rid
 
     def trackers(self, feature: str) -> list:
         """Ids tracking the feature: classic's full index sees every tracker, so load every
-        name that has one (each repo says which: ``Repo.names_tracking``)."""
+        name that has one (each repo says which: ``Repo.names_tracking``).
+
+        They are listed by name, then best first, whatever order the names were loaded in:
+        a feature's matches are tried in this order, and no answer may depend on which names
+        an earlier reduction on this pool happened to load first."""
         if feature not in self._complete_features:
             self._complete_features.add(feature)
             for name in self._names_tracking(feature):
                 self.group(name)
-        return self._trackers.get(feature, [])
+        ids = self._trackers.get(feature, [])
+        if feature not in self._trackers_ordered:
+            self._trackers_ordered.add(feature)
+            names = self.names
+            position = {rid: index for name in {names[rid] for rid in ids}
+                        for index, rid in enumerate(self._groups[name])}
+            ids.sort(key=lambda rid: (names[rid], position[rid]))
+        return ids
 
     def _names_tracking(self, feature: str) -> list:
         names = set()

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import random
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -96,33 +98,14 @@ class _PlainCollect(Reduction):
                         seen.add(new)
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from random_channels import random_records  # noqa: E402
+
 NAMES = ["a", "b", "c", "d", "e", "f"]
 
 
 def _random_records(rnd: random.Random) -> list:
-    records = []
-    for name in NAMES:
-        for version in range(1, rnd.randint(2, 6)):
-            for channel in rnd.sample(["one", "two"], rnd.randint(1, 2)):
-                for build in range(rnd.randint(1, 2)):
-                    depends = []
-                    for other in rnd.sample(NAMES, rnd.randint(0, 3)):  # may be its own name
-                        low = rnd.randint(1, 4)
-                        depends.append(rnd.choice([other, f"{other} >={low}", f"{other} <{low}",
-                                                   f"{other} {low}.*", f"{other} !={low}"]))
-                    if rnd.random() < 0.05:
-                        depends.append("missing")
-                    record = {"name": name, "version": str(version), "build": f"{channel}{build}",
-                              "build_number": build, "depends": depends, "channel": channel,
-                              "subdir": "noarch"}
-                    if rnd.random() < 0.15:
-                        record["constrains"] = [f"{rnd.choice(NAMES)} <{rnd.randint(1, 4)}"]
-                    if rnd.random() < 0.1:
-                        record["features"] = "fx"
-                    if rnd.random() < 0.1:
-                        record["track_features"] = "fx"
-                    records.append(record)
-    return records
+    return random_records(rnd, NAMES, versions=5, builds=2, missing=0.05)
 
 
 def _reduce(cls, repos, policy, specs, memo):
