@@ -116,5 +116,7 @@ def convert_test_index(index_path: Path, channel_dir: Path, subdir: str) -> str:
         target = channel_dir / name / "repodata.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         data = {"info": {"subdir": name}, "packages": packages, "repodata_version": 1}
-        target.write_text(json.dumps(data))
+        text = json.dumps(data)
+        if not target.exists() or target.read_text() != text:  # same text: keep the mtime,
+            target.write_text(text)                             # and the caches keyed by it
     return str(channel_dir)
