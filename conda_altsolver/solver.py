@@ -22,6 +22,7 @@ from conda.base.context import context
 from conda.common.constants import NULL
 from conda.core.solve import Solver
 from conda.exceptions import NoChannelsConfiguredError, UnsatisfiableError
+from conda.gateways.streams import stdoutlog
 from conda.models.channel import Channel
 from conda.models.match_spec import MatchSpec
 from conda.models.prefix_graph import PrefixGraph
@@ -29,6 +30,7 @@ from conda.reporters import get_spinner
 
 from . import engine, errors
 from .index import SolverIndex, channel_key
+from .notices import alternatives_warning
 from .relax import relax
 from .state import (
     SpecPlan,
@@ -224,7 +226,7 @@ class AltSolver(Solver):
         if relaxation.remaining and not context.unsatisfiable_hints:
             raise UnsatisfiableError({})
         final_specs = tuple(relaxation.specs)
-        records = queries.solve(final_specs)
+        records = queries.solve(final_specs, warn_alternatives=True)
         self.neutered_specs = neutered_history(inp, plan)
         if inp.modifiers.update_modifier == UpdateModifier.UPDATE_SPECS:
             self._report_constricted(inp, plan, index, before, records)
@@ -427,16 +429,24 @@ class _EngineQueries:
             found = [spec for spec, req in zip(ordered, requests) if req in core]
         return set(found)
 
-    def solve(self, specs) -> list:
-        """The engine's solution for ``specs`` as conda records (installed ones reused)."""
+    def solve(self, specs, warn_alternatives: bool = False) -> list:
+        """The engine's solution for ``specs`` as conda records (installed ones reused).
+
+        With ``warn_alternatives``, classic's final solve: other solutions as good by every
+        objective are printed as classic's "possible package resolutions" warning."""
+        others = [] if warn_alternatives else None
         try:
             chosen = self._timed(
                 "engine solve", engine.solve, self.index.repos, self.requests(specs),
-                policy=self.policy, memo=self.memo,
+                policy=self.policy, memo=self.memo, alternatives=others,
             )
         except engine.EngineError as exc:
             raise self._convert(exc) from exc
-        return [self._to_conda(rec) for rec in chosen if rec["channel"] != "@"]
+        records = [self._to_conda(rec) for rec in chosen if rec["channel"] != "@"]
+        if others:
+            solutions = [records, *([self._to_conda(rec) for rec in alt] for alt in others)]
+            stdoutlog(alternatives_warning([[r.dist_str() for r in s] for s in solutions]))
+        return records
 
     def raise_python_conflict(self, spec_set, freeze_installed: bool):
         """Python's minor version cannot hold with the request: raise classic's error.

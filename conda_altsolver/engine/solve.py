@@ -198,7 +198,7 @@ class _Solve:
 
         return key
 
-    def run(self, remove: bool, phases: _Phases) -> list:
+    def run(self, remove: bool, phases: _Phases, alternatives: list | None = None) -> list:
         pool = self.pool
         _check_found(pool, self.requests)
         with phases("reduce"):
@@ -212,11 +212,37 @@ class _Solve:
             encoder = Encoder(solver, pool, dict(groups), self.order_key(ranks, groups))
         try:
             chosen = self._optimal(solver, encoder, groups, ranks, remove, phases)
+            chosen = self._packages(chosen)
+            if alternatives is not None:
+                with phases("optimize"):
+                    alternatives.extend(self._other_optima(solver, encoder, chosen))
         finally:
             encoder.detach()
-        chosen = [rid for rid in chosen if pool.records[rid].get("channel") != "@"]
-        chosen.sort(key=lambda rid: pool.names[rid])
         return [pool.records[rid] for rid in chosen]
+
+    def _packages(self, rids) -> list:
+        """The real packages among chosen ids (no virtual package, no feature record), by
+        name: classic's ``clean`` drops the ``@`` channel's records."""
+        pool = self.pool
+        found = [rid for rid in rids if pool.records[rid].get("channel") != "@"]
+        found.sort(key=lambda rid: pool.names[rid])
+        return found
+
+    def _other_optima(self, solver, encoder, chosen: list) -> list:
+        """classic's "Looking for alternate solutions": models that meet every objective's
+        optimum, each barred from being the one found before it (up to
+        ``MAX_ALTERNATIVES``); each as its record dicts."""
+        rec_var = encoder.rec_var
+        records = self.pool.records
+        found = []
+        current = chosen
+        while len(found) < MAX_ALTERNATIVES:
+            solver.add_clause([-rec_var[rid] for rid in current], reason=("alternative",))
+            if not solver.solve():
+                break
+            current = self._packages(encoder.chosen(solver.model()))
+            found.append([records[rid] for rid in current])
+        return found
 
     def _optimal(self, solver, encoder, groups, ranks, remove: bool, phases: _Phases) -> list:
         """The record ids of classic's optimum: a first model, then each objective in turn."""
@@ -303,19 +329,27 @@ class _Solve:
         return error
 
 
+#: classic looks for other optimal solutions until it has this many besides its answer
+MAX_ALTERNATIVES = 10
+
+
 def solve(
     repos, specs, policy: Policy | None = None, remove: bool = False,
     memo: ValidityMemo | None = None, stats: dict | None = None,
+    alternatives: list | None = None,
 ) -> list:
     """Classic's ``Resolve.solve(specs)``: the chosen record dicts, one per name.
 
     Raises ``PackagesNotFound`` when a required spec has no candidate at all and
     ``Unsatisfiable`` when no solution exists. ``memo``: see ``ValidityMemo``. ``stats``,
     when given, receives the seconds spent per phase (``reduce``, ``encode``, ``sat``,
-    ``optimize``, ``explain``), added to what it holds.
+    ``optimize``, ``explain``), added to what it holds. ``alternatives``, when given,
+    receives the other solutions as good as the answer by every objective (each a list of
+    record dicts), up to ``MAX_ALTERNATIVES``: what classic's "possible package resolutions"
+    warning shows.
     """
     with _gc_paused():
-        return _Solve(repos, specs, policy, memo).run(remove, _Phases(stats))
+        return _Solve(repos, specs, policy, memo).run(remove, _Phases(stats), alternatives)
 
 
 @contextmanager

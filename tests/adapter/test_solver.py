@@ -347,3 +347,30 @@ def test_requests_tell_the_engine_who_asked(solve_alt, monkeypatch, tmp_path):
     assert seen["numpy"] == "history"
     assert seen["zlib=1.2"] == "pinned"
     assert seen["__unix"] == "virtual" or not any(s.startswith("__unix") for s in seen)
+
+
+@pytest.mark.parametrize("json_output", [False, True])
+def test_equally_good_solutions_are_warned_about_as_classic_does(
+        tmp_path, capsys, monkeypatch, json_output):
+    """Two builds that no objective tells apart: classic prints its "possible package
+    resolutions" warning on stdout (not in JSON mode), and so does altsolver."""
+    if json_output:
+        monkeypatch.setenv("CONDA_JSON", "true")
+        reset_context()
+    tied = [record("a 1.0 h1"), record("a 1.0 h2"), record("b 1.0 0 a")]
+    channel = write_channel(tmp_path, "tied", tied)
+    printed = {}
+    for backend in (Solver, AltSolver):
+        prefix = write_prefix(tmp_path / backend.__name__, channel, [])
+        capsys.readouterr()
+        backend(str(prefix), [channel], specs_to_add=["b"]).solve_final_state()
+        printed[backend] = capsys.readouterr().out
+    warnings = {backend: [line for line in out.splitlines() if "possible package" in line]
+                for backend, out in printed.items()}
+    assert warnings[AltSolver] == warnings[Solver]
+    assert warnings[AltSolver] == ([] if json_output else [
+        "Warning: 2 possible package resolutions (only showing differing packages):"])
+    listed = {backend: sorted(line.strip() for line in out.splitlines()
+                              if line.strip().startswith("- ") and "::a-1.0-h" in line)
+              for backend, out in printed.items()}
+    assert listed[AltSolver] == listed[Solver]
