@@ -159,28 +159,44 @@ class Encoder:
         if deps is None:  # cannot happen for reduced records; be safe
             self.solver.add_clause([-var], reason=("invalid", rid))
             return
+        known = self._dep_cands
+        pairs = []  # (cands, reason) of plain dependencies, added in one solver call
         for dep in deps:
-            self._add_dep(rid, var, dep)
+            cands = known.get(dep)  # known: a plain dependency met before
+            if cands is None:
+                if not self._is_plain(dep):
+                    # clauses keep the dependencies' order: the ones gathered so far first
+                    self._add_requires(var, pairs)
+                    pairs = []
+                    self._add_other_dep(rid, var, dep)
+                    continue
+                cands = self._dep_vars(dep)
+            pairs.append((cands, ("requires", rid, dep.text)))
+        self._add_requires(var, pairs)
 
-    def _add_dep(self, rid: int, var: int, dep) -> None:
-        solver = self.solver
-        cands = self._dep_cands.get(dep)  # known: a plain dependency met before
-        if cands is None:
-            if dep.name.startswith("__") and not self.virtual_clauses:
-                return
-            if dep.feature is not None:
-                # features: f is a hard dependency on any record tracking f ("contains")
-                cands = [self.rec_var[t] for t in self.trackers.get(dep.feature, ())]
-                solver.add_clause([-var] + cands, reason=("requires", rid, dep.text))
-                self.requirements.append((var, tuple(cands)))
-                return
-            if dep.optional:
-                self._add_constrains(rid, var, dep)
-                return
-            cands = self._dep_vars(dep)
-        solver.add_requires(var, cands, reason=("requires", rid, dep.text))
-        if cands:
-            self.requirements.append((var, cands))
+    def _add_requires(self, var: int, pairs: list) -> None:
+        if pairs:
+            self.solver.add_requires_many(var, pairs)
+            self.requirements.extend([(var, cands) for cands, _reason in pairs if cands])
+
+    def _is_plain(self, dep) -> bool:
+        """A dependency that is one "requires" clause over its reduced candidates."""
+        if dep.name.startswith("__") and not self.virtual_clauses:
+            return False
+        return dep.feature is None and not dep.optional
+
+    def _add_other_dep(self, rid: int, var: int, dep) -> None:
+        """What a dependency that is not plain adds: nothing for a virtual package (classic
+        enforces those only through the reduction), a feature's or a constrains' clauses."""
+        if dep.name.startswith("__") and not self.virtual_clauses:
+            return
+        if dep.feature is not None:
+            # features: f is a hard dependency on any record tracking f ("contains")
+            cands = [self.rec_var[t] for t in self.trackers.get(dep.feature, ())]
+            self.solver.add_clause([-var] + cands, reason=("requires", rid, dep.text))
+            self.requirements.append((var, tuple(cands)))
+            return
+        self._add_constrains(rid, var, dep)
 
     def _dep_vars(self, dep) -> tuple:
         """Variables of a dependency's reduced candidates, best first; many records share a

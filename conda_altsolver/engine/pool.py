@@ -95,6 +95,7 @@ class Pool:
         self._complete_features: set = set()
         self._required: dict[int, tuple] = {}
         self._required_by_name: dict[int, dict] = {}
+        self._required_plain: dict[int, tuple] = {}  # id(deps) -> (deps, required or None)
 
     # -- loading -------------------------------------------------------------------------
 
@@ -340,6 +341,19 @@ class Pool:
             if all(_plain_name(d.name) for d in deps):
                 self._required[rid] = masks  # feature deps may gain trackers: recompute
         return masks
+
+    def required_plain(self, deps: tuple):
+        """The required dependencies in ``deps`` (a ``deps(rid)``), or None when one of them
+        is not on an exact name (a feature's ``*``, whose matches grow as names load).
+        Records share their dependency tuples, so this is worked out once per tuple."""
+        known = self._required_plain.get(id(deps))
+        if known is not None and known[0] is deps:
+            return known[1]
+        required = tuple(dep for dep in deps if not dep.optional)
+        if not all(_plain_name(dep.name) for dep in required):
+            required = None
+        self._required_plain[id(deps)] = (deps, required)
+        return required
 
     def required_by_name(self, rid: int) -> dict:
         """name -> required dependency (not a constrains, not a feature's ``*``), in order."""

@@ -236,13 +236,16 @@ class Reduction:
         self._visited: dict[str, tuple] = {}  # names filter_group has seen -> their group
         self._group_masks: dict[str, int] = {}  # name -> bitset of its group
         self._calls: dict[tuple, tuple] = {}  # filter_group call -> _call(specs)
+        # calls whose records outside their specs are all dropped: drops are final, so they
+        # stay so, and such a call on a name in snames returns False while a record lives
+        self._clean: set[tuple] = set()
         self._weak: set[str] = set()  # names with a checked record that lost support since
         self._direct_names: set[str] = set()  # names with records checked directly (_watch)
 
     def _stop_watching(self) -> None:
         """The filter passes are over: nothing asks ``_supported`` again, so let go."""
         self._watchers = None
-        self._cursor = self._users = self._calls = None
+        self._cursor = self._users = self._calls = self._clean = None
 
     def _visit(self, name: str) -> tuple:
         """filter_group's first look at a name: classic's strict channel filter, and every
@@ -278,32 +281,28 @@ class Reduction:
                 return False
             if self._watch(rid, deps):
                 return True
-        pool = self.pool
-        alive = ~self.dead
-        missing = [d for d in pool.deps(rid) if not d.optional and not pool.dep_mask(d) & alive]
-        self._drop(rid, "unsatisfiable dependencies " + " ".join(d.text for d in missing))
+        # classic's reason lists every dependency without a match; nothing reads it, and
+        # listing them would match (and load) dependencies the watches never needed
+        self._drop(rid, "unsatisfiable dependencies")
         return False
 
     def _watch(self, rid: int, deps) -> bool:
         """Watch one live match per required dependency; False when one has none. Records
         with a feature dependency (whose matches grow as names load) are checked directly."""
         pool = self.pool
+        required = pool.required_plain(deps)
+        if required is None:  # a feature's "*": its matches grow as names load
+            self._direct_names.add(pool.names[rid])
+            alive = ~self.dead
+            return all(mask & alive for mask in pool.required_masks(rid))
         cursor = self._cursor
-        required = []
-        for dep in deps:
-            if dep.optional:
-                continue
-            if not _plain_name(dep.name):  # a feature's "*": its matches grow as names load
-                self._direct_names.add(pool.names[rid])
-                alive = ~self.dead
-                return all(mask & alive for mask in pool.required_masks(rid))
+        for dep in required:
             position = cursor.get(dep)
             if position is None:
                 self._users[dep] = []
                 position = self._watch_dep(dep, 0)
             if position < 0:
                 return False
-            required.append(dep)
         users = self._users
         for dep in required:
             users[dep].append(rid)
@@ -389,11 +388,12 @@ class Reduction:
                 value += parse_spec(text).strictness
         return value
 
-    def _filter_group(self, specs) -> bool | None:
+    def _filter_group(self, specs, key: tuple | None = None) -> bool | None:
         """Classic's nested ``filter_group``: True if it pruned something, None on a dead end."""
         filter_out = self.filter_out
         name = specs[0].name
-        key = (name, *specs)
+        if key is None:
+            key = (name, *specs)
         call = self._calls.get(key)
         if call is None:
             call = self._calls[key] = self._call(specs)
@@ -407,6 +407,7 @@ class Reduction:
                 live = self._group_masks[name] & ~self.dead
                 outside = ~match_mask | (~required_mask if required_mask else 0)
                 if live and not live & outside:
+                    self._clean.add(key)
                     return False  # the loop below would keep them all, and not recurse
         group = self._visited.get(name)
         if group is None:
@@ -434,9 +435,16 @@ class Reduction:
         if new == 0:
             return None
         if reduced or name not in self.snames:
-            self.snames.add(name)
+            snames = self.snames
+            snames.add(name)
+            clean, weak, direct = self._clean, self._weak, self._direct_names
             for deps in self._shared_deps(survivors):
-                result = self._filter_group(deps)
+                dep_name = deps[0].name
+                dep_key = (dep_name, *deps)
+                if (dep_key in clean and dep_name in snames and dep_name not in weak
+                        and dep_name not in direct and self._group_masks[dep_name] & ~self.dead):
+                    continue  # the call's own first test would return False: skip the call
+                result = self._filter_group(deps, dep_key)
                 if result:
                     reduced = True
                 elif result is None:

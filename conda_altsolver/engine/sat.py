@@ -248,6 +248,46 @@ class SatSolver:
                 watching.append(cid)
         return cid
 
+    def add_requires_many(self, var: int, pairs: list) -> None:
+        """``add_requires(var, cands, reason)`` for each ``(cands, reason)`` of ``pairs``:
+        every dependency clause of one record in one call (an eager encoding adds tens of
+        thousands). With nothing assigned, each clause is stored and watched directly."""
+        if self._trail or not self._ok or not 0 < var <= self._num_vars:
+            for cands, reason in pairs:
+                self.add_requires(var, cands, reason)
+            return
+        known_cands = self._cands
+        clause_lits = self._lits
+        kinds = self._kind
+        origin = self._origin
+        watches = self._watches
+        head = 2 * var + 1
+        for index, (cands, reason) in enumerate(pairs):
+            known = known_cands.get(id(cands))
+            if (known is None or known[0] is not cands or var in known[2]
+                    or len(cands) < 2 or len(known[2]) != len(cands)):
+                # new cands, a tautology, repeats or a unit/binary clause: the general path,
+                # which may assign (a unit), after which the direct path no longer holds
+                self.add_requires(var, cands, reason)
+                if self._trail or not self._ok:
+                    for cands, reason in pairs[index + 1:]:
+                        self.add_requires(var, cands, reason)
+                    break
+                continue
+            internal = [head]
+            internal += known[1]
+            cid = len(clause_lits)
+            clause_lits.append(internal)
+            kinds.append(CLAUSE)
+            origin.append(reason)
+            for lit in (head, internal[1]):
+                watching = watches[lit]
+                if watching is None:
+                    watches[lit] = [cid]
+                else:
+                    watching.append(cid)
+        self._changes += 1
+
     def add_units(self, lits, reason: object = None) -> None:
         """``add_clause([lit])`` for each of ``lits``, validated once (objectives forbid
         thousands of terms at a time)."""
