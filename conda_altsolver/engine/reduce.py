@@ -42,10 +42,12 @@ class ValidityMemo:
     judges afresh.
 
     A ``Resolve`` also keeps its parsed index, and so does the memo: ``shared_pool`` gives
-    the engine calls of one solve one pool.
+    the engine calls of one solve one pool. It also keeps the minimal conflicts found on
+    that pool (``conflict``/``remember_conflict``): a pure function of the pool and the
+    requests, which conda's solver asks for more than once per solve.
     """
 
-    __slots__ = ("_by_record", "_all_valid", "_pool")
+    __slots__ = ("_by_record", "_all_valid", "_pool", "_conflicts")
 
     def __init__(self):
         self._by_record: dict[int, tuple[dict, dict[int, bool]]] = {}
@@ -53,6 +55,7 @@ class ValidityMemo:
         # dict of True per position (a third of the memory on a conda-forge-sized solve)
         self._all_valid: dict[int, dict] = {}
         self._pool: tuple | None = None  # (repos, policy, the pool made for them)
+        self._conflicts: dict[tuple, tuple] = {}  # request key -> (pool, answer)
 
     def shared_pool(self, repos, policy, make):
         """The pool ``make(repos, policy)`` made for the first call; calls with the same repos
@@ -65,6 +68,14 @@ class ValidityMemo:
                 a is b for a, b in zip(known_repos, repos)) and known_policy == policy:
             return pool
         return make(repos, policy)
+
+    def conflict(self, pool, key: tuple):
+        """What ``remember_conflict`` kept for ``key`` on this very pool, or None."""
+        known = self._conflicts.get(key)
+        return known[1] if known is not None and known[0] is pool else None
+
+    def remember_conflict(self, pool, key: tuple, answer) -> None:
+        self._conflicts[key] = (pool, answer)
 
     def verdicts(self, record: dict) -> dict[int, bool]:
         """Dependency position -> verdict for ``record`` (held with it, so its id stays its)."""

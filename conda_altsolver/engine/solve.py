@@ -321,7 +321,7 @@ class _Solve:
         from .explain import explain_conflict  # the only user; keeps solve's imports as they are
 
         reasons: list = []
-        core = _minimal_conflict(self.pool, self.requests, reasons)
+        core = _minimal_conflict(self.pool, self.requests, reasons, self.memo)
         found = explain_conflict(self.pool, self.requests, reasons, core)
         error = Unsatisfiable(core=found.core, chains=found.chains,
                               explanation=found.text, tree=found.tree)
@@ -457,14 +457,35 @@ def _reduction_refutes(pool: Pool, requests: list) -> bool:
     )
 
 
-def _minimal_conflict(pool: Pool, requests: list, reasons: list | None = None) -> list:
+def _minimal_conflict(
+    pool: Pool, requests: list, reasons: list | None = None, memo: ValidityMemo | None = None
+) -> list:
     """A small set of requests that cannot hold together (empty when they can); ``reasons``,
     when given, receives the clause reasons of the first refutation (for ``explain.py``).
 
     Refuted on the unreduced pool with every dependency clause present (unit propagation
     then prunes like classic's reduction), then shrunk by deletion; each deletion trial has
     a conflict budget, so the result is minimal except where proving it would be costly.
+    With a ``memo``, an answer found before for the same requests on the same pool is
+    given again (conda's solver asks for it more than once).
     """
+    if memo is None:
+        return _computed_conflict(pool, requests, reasons)
+    key = tuple((r.index, r.request.spec, r.request.optional) for r in requests)
+    known = memo.conflict(pool, key)
+    if known is None:
+        found: list = []
+        core = _computed_conflict(pool, requests, found)
+        position = {id(r): i for i, r in enumerate(requests)}
+        known = ([position[id(r)] for r in core], found)
+        memo.remember_conflict(pool, key, known)
+    if reasons is not None:
+        reasons.extend(known[1])
+    return [requests[i] for i in known[0]]
+
+
+def _computed_conflict(pool: Pool, requests: list, reasons: list | None) -> list:
+    """``_minimal_conflict`` without a memo."""
     groups = _full_groups(pool, requests)
     solver = SatSolver()
     order = {rid: i for ids in groups.values() for i, rid in enumerate(ids)}
@@ -525,4 +546,4 @@ def conflicting_specs(
         if _reduced_is_satisfiable(pool, requests, memo, phases):
             return []
         with phases("explain"):
-            return [items[r.index] for r in _minimal_conflict(pool, requests)]
+            return [items[r.index] for r in _minimal_conflict(pool, requests, memo=memo)]

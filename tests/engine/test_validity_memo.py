@@ -135,3 +135,42 @@ def test_a_call_requesting_a_feature_gets_a_pool_of_its_own(monkeypatch):
     solve(repos, ["py 3.7.*"], memo=memo)
     assert len(pools) == 2
     assert pools[0].feature_records and not pools[1].feature_records
+
+
+# -- minimal conflicts ------------------------------------------------------------------------
+
+
+def test_a_conflict_found_once_is_given_again_on_the_shared_pool(monkeypatch):
+    """conda's solver asks for the conflicting specs of one request list more than once, and
+    the final solve explains the same conflict: found once per pool and request list, the
+    same answer (and explanation) as computing it afresh."""
+    import importlib
+
+    from conda_altsolver.engine import Unsatisfiable, conflicting_specs
+
+    solve_module = importlib.import_module("conda_altsolver.engine.solve")
+    computed = []
+    real = solve_module._computed_conflict
+
+    def counting(pool, requests, reasons):
+        computed.append([r.request.spec for r in requests])
+        return real(pool, requests, reasons)
+
+    monkeypatch.setattr(solve_module, "_computed_conflict", counting)
+    repos = [Repo.from_records(RECORDS)]
+    clash = ["py 2.7.*", "crypto", "root"]
+    memo = ValidityMemo()
+    first = conflicting_specs(repos, clash, memo=memo)
+    assert first == ["py 2.7.*", "crypto"] and len(computed) == 1
+    assert conflicting_specs(repos, clash, memo=memo) == first and len(computed) == 1
+    with pytest.raises(Unsatisfiable) as shared:
+        solve(repos, clash, memo=memo)
+    assert len(computed) == 1  # the explanation rests on the conflict already found
+    with pytest.raises(Unsatisfiable) as fresh:
+        solve(repos, clash)
+    assert len(computed) == 2  # no memo: computed
+    assert shared.value.explanation == fresh.value.explanation
+    assert shared.value.core == fresh.value.core
+    conflicting_specs(repos, list(reversed(clash)), memo=memo)  # another request list
+    conflicting_specs([Repo.from_records(RECORDS)], clash, memo=memo)  # another pool
+    assert len(computed) == 4
