@@ -42,12 +42,12 @@ class ValidityMemo:
     judges afresh.
 
     A ``Resolve`` also keeps its parsed index, and so does the memo: ``shared_pool`` gives
-    the engine calls of one solve one pool. It also keeps the minimal conflicts found on
-    that pool (``conflict``/``remember_conflict``): a pure function of the pool and the
-    requests, which conda's solver asks for more than once per solve.
+    the engine calls of one solve one pool. It also keeps answers that are a function of
+    that pool and a request (``known``/``remember``), which conda's solver asks for more
+    than once per solve: reduced indexes (``reduced_ids``) and minimal conflicts.
     """
 
-    __slots__ = ("_by_record", "_all_valid", "_pool", "_conflicts")
+    __slots__ = ("_by_record", "_all_valid", "_pool", "_answers")
 
     def __init__(self):
         self._by_record: dict[int, tuple[dict, dict[int, bool]]] = {}
@@ -55,7 +55,7 @@ class ValidityMemo:
         # dict of True per position (a third of the memory on a conda-forge-sized solve)
         self._all_valid: dict[int, dict] = {}
         self._pool: tuple | None = None  # (repos, policy, the pool made for them)
-        self._conflicts: dict[tuple, tuple] = {}  # request key -> (pool, answer)
+        self._answers: dict[tuple, tuple] = {}  # (kind, request...) -> (pool, answer)
 
     def shared_pool(self, repos, policy, make):
         """The pool ``make(repos, policy)`` made for the first call; calls with the same repos
@@ -69,13 +69,13 @@ class ValidityMemo:
             return pool
         return make(repos, policy)
 
-    def conflict(self, pool, key: tuple):
-        """What ``remember_conflict`` kept for ``key`` on this very pool, or None."""
-        known = self._conflicts.get(key)
+    def known(self, pool, key: tuple):
+        """What ``remember`` kept for ``key`` on this very pool, or None."""
+        known = self._answers.get(key)
         return known[1] if known is not None and known[0] is pool else None
 
-    def remember_conflict(self, pool, key: tuple, answer) -> None:
-        self._conflicts[key] = (pool, answer)
+    def remember(self, pool, key: tuple, answer) -> None:
+        self._answers[key] = (pool, answer)
 
     def verdicts(self, record: dict) -> dict[int, bool]:
         """Dependency position -> verdict for ``record`` (held with it, so its id stays its)."""
@@ -96,6 +96,28 @@ class ValidityMemo:
         entry = self._by_record.get(id(record))
         if entry is not None and entry[0] is record:
             del self._by_record[id(record)]
+
+
+def reduced_ids(pool, strict: bool, explicit: list, features: list,
+                memo: ValidityMemo | None = None) -> list:
+    """``Reduction(pool, strict, memo).run(explicit, features)``; with a memo, a reduction
+    asked before on the same pool for the same explicit specs (in any order: the reduction
+    sorts them) and features is given again.
+
+    Repeating it would give the same ids. Its filter passes do not read the memo, and its
+    last walk reads each record's validity as the verdicts the memo holds for it; a
+    verdict, once held, never changes, and every verdict the repeat would read was set by
+    the first run, which walked the same way: so whatever other reductions added in
+    between, the repeat judges every record as the first run did.
+    """
+    if memo is None:
+        return Reduction(pool, strict).run(explicit, features)
+    key = ("reduction", strict, tuple(sorted(map(id, explicit))), tuple(features))
+    kept = memo.known(pool, key)  # Deps are the pool's own objects: ids stay theirs
+    if kept is None:
+        kept = tuple(Reduction(pool, strict, memo).run(explicit, features))
+        memo.remember(pool, key, kept)
+    return list(kept)
 
 
 class Reduction:

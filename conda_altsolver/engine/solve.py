@@ -23,7 +23,7 @@ from .optimize import Optimizer, rank_records, version_terms
 from .policy import Policy
 from .pool import Pool
 from .repo import split_features
-from .reduce import Reduction, ValidityMemo
+from .reduce import Reduction, ValidityMemo, reduced_ids
 from .request import _target_key, as_request
 from .sat import SatSolver
 from .spec import parse_spec
@@ -132,7 +132,7 @@ class _Solve:
         pool = self.pool
         explicit = [r.dep for r in self.requests if r.dep is not None]
         features = _requested_features(self.requests)
-        kept = Reduction(pool, self.policy.strict, self.memo).run(explicit, features)
+        kept = reduced_ids(pool, self.policy.strict, explicit, features, self.memo)
         kept_set = set(kept)
         groups = {}
         for name in sorted({pool.names[rid] for rid in kept}):
@@ -422,8 +422,8 @@ def _reduced_is_satisfiable(
     """Classic's first check in ``get_conflicting_specs``: a model over the reduced index."""
     explicit = [r.dep for r in requests if r.dep is not None]
     with phases("reduce"):
-        kept = Reduction(pool, pool.policy.strict, memo).run(
-            explicit, _requested_features(requests))
+        kept = reduced_ids(pool, pool.policy.strict, explicit, _requested_features(requests),
+                           memo)
     if not kept:
         return False
     with phases("encode"):
@@ -471,14 +471,14 @@ def _minimal_conflict(
     """
     if memo is None:
         return _computed_conflict(pool, requests, reasons)
-    key = tuple((r.index, r.request.spec, r.request.optional) for r in requests)
-    known = memo.conflict(pool, key)
+    key = ("conflict", *((r.index, r.request.spec, r.request.optional) for r in requests))
+    known = memo.known(pool, key)
     if known is None:
         found: list = []
         core = _computed_conflict(pool, requests, found)
         position = {id(r): i for i, r in enumerate(requests)}
         known = ([position[id(r)] for r in core], found)
-        memo.remember_conflict(pool, key, known)
+        memo.remember(pool, key, known)
     if reasons is not None:
         reasons.extend(known[1])
     return [requests[i] for i in known[0]]

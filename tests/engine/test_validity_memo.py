@@ -174,3 +174,56 @@ def test_a_conflict_found_once_is_given_again_on_the_shared_pool(monkeypatch):
     conflicting_specs(repos, list(reversed(clash)), memo=memo)  # another request list
     conflicting_specs([Repo.from_records(RECORDS)], clash, memo=memo)  # another pool
     assert len(computed) == 4
+
+
+# -- reduced indexes ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_a_repeated_reduction_is_the_one_a_rerun_gives(strict, monkeypatch):
+    """With a memo, a reduction asked again (same pool, same explicit specs in any order)
+    is given from the memo: it must be what running it again, with every verdict other
+    reductions have added since, gives. Random channels, random interleavings."""
+    import importlib
+    import random
+    import sys
+    from pathlib import Path
+
+    from conda_altsolver.engine import Policy
+    from conda_altsolver.engine.pool import Pool
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from random_channels import random_records
+
+    solve_module = importlib.import_module("conda_altsolver.engine.solve")
+    reduce_module = importlib.import_module("conda_altsolver.engine.reduce")
+    runs = []
+
+    class CountedReduction(reduce_module.Reduction):
+        def run(self, explicit, features):
+            runs.append(1)
+            return super().run(explicit, features)
+
+    monkeypatch.setattr(reduce_module, "Reduction", CountedReduction)
+    names = ["a", "b", "c", "d", "e"]
+    priority = "strict" if strict else "flexible"
+    policy = Policy(channel_order=("one", "two"), channel_priority=priority)
+    repeats = 0
+    for seed in range(150):
+        rnd = random.Random(seed)
+        pool = Pool([Repo.from_records(random_records(rnd, names, builds=2, missing=0.05))],
+                    policy)
+        memo = ValidityMemo()
+        asked = [[rnd.choice([n, f"{n} >={rnd.randint(1, 3)}"]) for n in rnd.sample(names, 2)]
+                 for _ in range(3)]
+        for _ in range(6):
+            specs = list(rnd.choice(asked))
+            rnd.shuffle(specs)
+            requests = solve_module._parse_requests(pool, specs)
+            explicit = [r.dep for r in requests if r.dep is not None]
+            before = len(runs)
+            kept = reduce_module.reduced_ids(pool, strict, explicit, [], memo)
+            if len(runs) == before:  # given from the memo: compare with a rerun
+                repeats += 1
+                assert kept == CountedReduction(pool, strict, memo).run(explicit, [])
+    assert repeats > 300  # the memo was exercised
