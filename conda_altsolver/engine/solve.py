@@ -419,7 +419,20 @@ _TRIAL_BUDGET = 64
 def _reduced_is_satisfiable(
     pool: Pool, requests: list, memo: ValidityMemo | None, phases: _Phases
 ) -> bool:
-    """Classic's first check in ``get_conflicting_specs``: a model over the reduced index."""
+    """Classic's first check in ``get_conflicting_specs``: a model over the reduced index.
+    With a memo, asked once per set of requests on the shared pool (whether a model exists
+    depends on nothing else; conda's solver asks more than once)."""
+    if memo is None:
+        return _model_exists(pool, requests, memo, phases)
+    key = ("satisfiable", *sorted((r.request.spec, r.request.optional) for r in requests))
+    found = memo.known(pool, key)
+    if found is None:
+        found = _model_exists(pool, requests, memo, phases)
+        memo.remember(pool, key, found)
+    return found
+
+
+def _model_exists(pool: Pool, requests: list, memo: ValidityMemo | None, phases: _Phases):
     explicit = [r.dep for r in requests if r.dep is not None]
     with phases("reduce"):
         kept = reduced_ids(pool, pool.policy.strict, explicit, _requested_features(requests),

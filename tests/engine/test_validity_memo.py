@@ -227,3 +227,26 @@ def test_a_repeated_reduction_is_the_one_a_rerun_gives(strict, monkeypatch):
                 repeats += 1
                 assert kept == CountedReduction(pool, strict, memo).run(explicit, [])
     assert repeats > 300  # the memo was exercised
+
+
+def test_whether_requests_can_hold_is_asked_once_per_set(monkeypatch):
+    import importlib
+
+    from conda_altsolver.engine import conflicting_specs
+
+    solve_module = importlib.import_module("conda_altsolver.engine.solve")
+    checks = []
+    real = solve_module._model_exists
+
+    def counting(*args):
+        checks.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(solve_module, "_model_exists", counting)
+    repos = [Repo.from_records(RECORDS)]
+    memo = ValidityMemo()
+    assert conflicting_specs(repos, SECOND, memo=memo) == []
+    assert conflicting_specs(repos, list(reversed(SECOND)), memo=memo) == []
+    assert len(checks) == 1  # the same set of requests: answered from the memo
+    assert conflicting_specs(repos, ["py 2.7.*", "crypto", "root"], memo=memo) != []
+    assert conflicting_specs(repos, SECOND) == [] and len(checks) == 3  # no memo: checked
