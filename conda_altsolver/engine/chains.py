@@ -9,7 +9,7 @@ adapter turns them into conda objects.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from itertools import chain as _chain
 
 from .request import role_of
@@ -23,13 +23,17 @@ CHAIN_SEED_LIMIT = 64
 
 
 class _DepGraph:
-    """Spec strings -> the specs their matches depend on (raw ``depends``), cached."""
+    """Spec strings -> the specs their matches depend on (raw ``depends``), cached, and the
+    name of every spec it hands out (the searches below compare names at every node)."""
 
     def __init__(self, pool):
         self.pool = pool
         self.children_of: dict[str, tuple] = {}
+        self._matches_of: dict[str, tuple] = {}  # node -> the records its children are from
         self._record_children: dict[int, tuple] = {}  # rid -> its depends, canonical
+        self._canonical: dict[str, str | bool] = {}  # raw depends text -> canonical, or False
         self._names: dict[str, str] = {}  # spec text -> its name
+        self._named: dict[str, dict] = {}  # name -> {rid: its depends of that name}
 
     def name_of(self, text: str) -> str:
         """``_spec_name``, remembered: the searches below ask it of every node they visit."""
@@ -38,18 +42,36 @@ class _DepGraph:
             name = self._names[text] = _spec_name(text)
         return name
 
-    def children(self, node: str) -> tuple:
-        found = self.children_of.get(node)
+    def matches(self, node: str) -> tuple:
+        """The records a spec string matches (none when it does not parse), cached."""
+        found = self._matches_of.get(node)
         if found is None:
             try:
-                matches = self.pool.matches(parse_spec(node))
+                found = self.pool.matches(parse_spec(node))
             except ValueError:
-                matches = ()
-            # first appearance order over the matches' depends, each record's texts once
-            own = self._own_children
-            found = tuple(dict.fromkeys(_chain.from_iterable([own(rid) for rid in matches])))
-            self.children_of[node] = found
+                found = ()
+            self._matches_of[node] = found
         return found
+
+    def children(self, node: str) -> tuple:
+        """The specs ``node``'s matches depend on, in first appearance order, each once."""
+        found = self.children_of.get(node)
+        if found is None:
+            found = self.children_of[node] = tuple(self._depends_of(self.matches(node)))
+        return found
+
+    def _depends_of(self, rids) -> dict:
+        """The records' depends in first appearance order (dict keys), each record's once."""
+        own = self._own_children
+        return dict.fromkeys(_chain.from_iterable([own(rid) for rid in rids]))
+
+    def _has_children(self, node: str) -> bool:
+        """Whether ``children(node)`` is not empty, without building it (the searches
+        queue most nodes without ever walking their children one by one)."""
+        found = self.children_of.get(node)
+        if found is not None:
+            return bool(found)
+        return any(map(self._own_children, self.matches(node)))
 
     def _own_children(self, rid: int) -> tuple:
         """One record's ``depends`` as canonical spec strings (invalid ones left out);
@@ -57,47 +79,99 @@ class _DepGraph:
         found = self._record_children.get(rid)
         if found is None:
             texts = []
+            canonical_of = self._canonical.get  # many records share a dependency's text
             for text in self.pool.records[rid].get("depends") or ():
-                try:
-                    texts.append(str(parse_spec(text)))
-                except ValueError:
-                    continue
+                canonical = canonical_of(text)
+                if canonical is None:
+                    canonical = self._canonicalize(text)
+                if canonical is not False:
+                    texts.append(canonical)
             found = self._record_children[rid] = tuple(texts)
         return found
+
+    def _canonicalize(self, text: str):
+        """A depends text's canonical spec string (False when invalid), remembered with its
+        name: every spec the searches visit past their root comes through here."""
+        try:
+            canonical = str(parse_spec(text))
+        except ValueError:
+            canonical = False
+        else:
+            self.name_of(canonical)
+        self._canonical[text] = canonical
+        return canonical
+
+    def _children_named(self, node: str, name: str) -> dict:
+        """``children(node)`` named ``name``, in order (as dict keys): the same dedup over
+        the matches' depends, kept to one name before it, so a search for one name does
+        not look at every child (sudoku's nodes have ~170 children, a handful named alike)."""
+        named = self._named.get(name)
+        if named is None:
+            named = self._named[name] = {}
+        texts = []
+        for rid in self.matches(node):
+            own = named.get(rid)
+            if own is None:
+                own = named[rid] = self._own_named(rid, name)
+            texts.append(own)
+        return dict.fromkeys(_chain.from_iterable(texts))
+
+    def _own_named(self, rid: int, name: str) -> tuple:
+        """One record's canonical depends named ``name``."""
+        names = self._names
+        return tuple([text for text in self._own_children(rid) if names[text] == name])
 
     def reachable(self, root: str, depth: int) -> list:
         """Every spec in the root's graph (classic expands paths up to ``depth`` long), in
         the order of classic's breadth-first walk: level by level, each node's children in
-        order, a spec where it first appears. A node met twice on one level adds nothing
-        new the second time, so each level is walked once per distinct node."""
+        order, a spec where it first appears."""
+        return list(self._reach(root, depth))
+
+    def _reach(self, root: str, depth: int) -> dict:
+        """``reachable`` as dict keys. A level's specs are its nodes' records' depends in
+        first appearance order: a node or a record met twice on one level adds nothing new
+        the second time, so each is taken once, and no node's own children are built."""
         found: dict[str, None] = {}
-        level = [root]
+        level = (root,)
+        matches, own = self.matches, self._own_children
         for length in range(1, depth + 1):
-            below = list(_chain.from_iterable([self.children(node) for node in level]))
-            found.update(dict.fromkeys(below))
-            if length < depth:
-                level = list(dict.fromkeys(below))
-        return list(found)
+            rids = dict.fromkeys(_chain.from_iterable([matches(node) for node in level]))
+            below = _chain.from_iterable([own(rid) for rid in rids])
+            if length == depth:  # the last level, straight into a copy (no level dict)
+                return dict.fromkeys(_chain(found, below))
+            level = dict.fromkeys(below)
+            found.update(level)
+        return found
 
     def shortest_paths(self, root: str, target: str, wanted: int, depth: int) -> list:
         """Classic's ``breadth_first_search_for_dep_graph``: paths to specs named ``target``;
         paths of equal length are merged by uniting their last specs (visited specs are
         skipped, which is why a later path may show only the versions not seen before)."""
-        # The queue holds batches (parent entry, its children, their path length) instead of
-        # one path per child: children are neither copied nor queued one by one. A path's
+        # The queue holds batches (parent entry, path length): the parent's children, or the
+        # root alone, neither copied nor queued one by one (nor built until walked). A path's
         # entry is (node, length, parent entry), spelled out only when it reaches the target.
-        queue = deque([(None, (root,), 1)])
+        queue = deque([(None, 1)])
         visited: set = set()
         paths: list = []
-        name_of = self.name_of
+        self.name_of(root)
+        names = self._names  # the root's, and every child's since it was parsed
         while queue:
-            parent, nodes, length = queue.popleft()
-            for index, node in enumerate(nodes):
+            parent, length = queue.popleft()
+            if length <= depth and len(paths) < wanted:
+                candidates = self.children(parent[0]) if parent else (root,)
+            elif parent:
+                # Nothing is expanded from here on (lengths only grow, paths only add up):
+                # a spec of another name changes nothing, marked visited or not, since every
+                # later look at ``visited`` is for a spec named ``target``.
+                candidates = self._children_named(parent[0], target)
+            else:
+                candidates = (root,) if names[root] == target else ()
+            for node in candidates:
                 if node in visited:
                     continue
                 visited.add(node)
                 entry = (node, length, parent)
-                if name_of(node) == target:
+                if names[node] == target:
                     path = _spell(entry)
                     if not paths:
                         paths.append(path)
@@ -106,14 +180,16 @@ class _DepGraph:
                     else:
                         paths.append(path)
                     # what is still queued: the rest of this batch (same length), then queue
-                    done = len(paths) == wanted and any(b[2] != length for b in queue)
-                    if (index + 1 == len(nodes) and not queue) or done:
+                    done = len(paths) == wanted and any(b[1] != length for b in queue)
+                    if done or (not queue and node == self._last_of(parent, root)):
                         return paths
-                if length <= depth and len(paths) < wanted:
-                    children = self.children(node)
-                    if children:
-                        queue.append((entry, children, length + 1))
+                if length <= depth and len(paths) < wanted and self._has_children(node):
+                    queue.append((entry, length + 1))
         return paths
+
+    def _last_of(self, parent, root: str) -> str:
+        """The last spec of a ``shortest_paths`` batch (its specs are distinct)."""
+        return self.children(parent[0])[-1] if parent else root
 
 
 def _spell(entry) -> list:
@@ -167,22 +243,13 @@ def classic_chains(pool, requests: list, depth: int = CHECK_DEPTH) -> list:
     """Classic's conflict chains: tuples of spec strings from a root to a dependency."""
     graph = _DepGraph(pool)
     roots = _seed_specs(pool, requests)
-    users: dict[str, list] = {}  # name -> roots reaching it, once per distinct spec
-    name_of = graph.name_of
-    for root in roots:
-        users.setdefault(name_of(root), []).append(root)
-        for name in map(name_of, graph.reachable(root, depth)):
-            using = users.get(name)
-            if using is None:
-                users[name] = [root]
-            else:
-                using.append(root)
+    users = _users(graph, roots, depth)
     for name in [n for n in users if n.startswith("__")]:
         for rid in pool.group(name):
             if pool.records[rid].get("channel") == "@":
                 system = _system_spec(pool.records[rid])
-                users[name].insert(0, system)
-                users.setdefault(system, [])
+                _count(users[name], system, 1)
+                users.setdefault(system, {})
     groups: dict[frozenset, list] = {}
     for name, using in users.items():
         distinct = frozenset(using)
@@ -198,6 +265,30 @@ def classic_chains(pool, requests: list, depth: int = CHECK_DEPTH) -> list:
     return [tuple(c) for c in chains]
 
 
+def _users(graph, roots: list, depth: int) -> dict:
+    """Classic's map of each name to the roots reaching it, once per distinct spec of that
+    name, held as ``{root: that count}``: the chains only ask which roots and how many
+    times each, and counting a root's names at once (``Counter``) spares a step per spec.
+    Names come in the order classic first meets them (a root's own name before its graph)."""
+    users: dict[str, dict] = {}
+    names = graph._names  # every reachable spec was named when its record was parsed
+    for root in roots:
+        _count(users.setdefault(graph.name_of(root), {}), root, 1)
+        reached = Counter(map(names.__getitem__, graph._reach(root, depth)))
+        for name, times in reached.items():
+            using = users.get(name)
+            if using is None:
+                users[name] = {root: times}
+            else:
+                _count(using, root, times)
+    return users
+
+
+def _count(using: dict, user: str, times: int) -> None:
+    """Adds ``times`` uses by ``user`` to one name's ``{user: count}``."""
+    using[user] = using.get(user, 0) + times
+
+
 def _system_spec(record: dict) -> str:
     return f"{record.get('name')}=={record.get('version')}={record.get('build')}"
 
@@ -210,18 +301,18 @@ def _group_chains(graph, users, roots, names, chains, depth) -> None:
         target = _spec_name(chains[-1][0])
         for root in roots:
             if root != chains[0][0]:
-                wanted = users[target].count(root)
+                wanted = users[target].get(root, 0)
                 chains.extend(graph.shortest_paths(root, target, wanted, depth))
         return
     shortest = None
     shortest_name = None
     for name in names:
-        found = graph.shortest_paths(roots[0], name, users[name].count(roots[0]), depth)
+        found = graph.shortest_paths(roots[0], name, users[name].get(roots[0], 0), depth)
         chains.extend(found)
         if shortest is None or len(found) < len(shortest):
             shortest, shortest_name = found, name
     for root in roots[1:]:
-        wanted = users[shortest_name].count(root)
+        wanted = users[shortest_name].get(root, 0)
         chains.extend(graph.shortest_paths(root, shortest_name, wanted, depth))
 
 
