@@ -25,7 +25,7 @@ from conda_altsolver.engine.spec import parse_spec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine_data import load_channel  # noqa: E402
+from engine_data import SUDOKU_GIVENS, load_channel  # noqa: E402
 from random_channels import random_records  # noqa: E402
 
 # -- the reference: chains.py before the fast paths ---------------------------------------------
@@ -289,14 +289,6 @@ def test_graph_walks_match_the_reference(seed):
 
 # -- the real channels --------------------------------------------------------------------------
 
-SUDOKU_GIVENS = [
-    "sudoku_0_0 ==5", "sudoku_1_0 ==3", "sudoku_4_0 ==7", "sudoku_0_1 ==6", "sudoku_3_1 ==1",
-    "sudoku_4_1 ==9", "sudoku_5_1 ==5", "sudoku_1_2 ==9", "sudoku_2_2 ==8", "sudoku_7_2 ==6",
-    "sudoku_0_3 ==8", "sudoku_4_3 ==6", "sudoku_8_3 ==3", "sudoku_0_4 ==4", "sudoku_3_4 ==8",
-    "sudoku_5_4 ==3", "sudoku_8_4 ==1", "sudoku_0_5 ==7", "sudoku_4_5 ==2", "sudoku_8_5 ==6",
-    "sudoku_1_6 ==6", "sudoku_6_6 ==2", "sudoku_7_6 ==8", "sudoku_3_7 ==4", "sudoku_4_7 ==1",
-    "sudoku_5_7 ==9", "sudoku_8_7 ==5", "sudoku_4_8 ==8", "sudoku_7_8 ==7", "sudoku_8_8 ==9",
-]
 LINUX_VIRTUAL = (("__glibc", "2.28", "0"), ("__unix", "0", "0"), ("__linux", "5.15", "0"),
                  ("__archspec", "1", "x86_64"))
 REAL = {  # channel -> (subdirs, the benchmark's specs)
