@@ -22,7 +22,7 @@ from fnmatch import fnmatchcase
 from operator import attrgetter, itemgetter, methodcaller
 
 from .errors import InvalidSpec, InvalidVersion
-from .policy import make_group_keys, make_version_key
+from .policy import make_group_keys
 from .repo import split_features
 from .spec import merge_specs, parse_spec
 from .version import version_key
@@ -71,7 +71,6 @@ class Pool:
     def __init__(self, repos, policy):
         self.repos = list(repos)
         self.policy = policy
-        self.version_key = make_version_key(policy)
         self.group_keys = make_group_keys(policy)
         self.records: list[dict] = []
         self.names: list[str] = []
@@ -99,22 +98,9 @@ class Pool:
 
     # -- loading -------------------------------------------------------------------------
 
-    def _add(self, record: dict, name: str) -> int:
-        rid = len(self.records)
-        self.records.append(record)
-        self.names.append(name)
-        self.keys.append(self.version_key(record))
-        # most records have neither: skip the call (split_features gives () for them too)
-        track = record.get("track_features")
-        self._track.append(split_features(track) if track else ())
-        features = record.get("features")
-        self._features.append(split_features(features) if features else ())
-        self._deps.append(_UNSET)
-        return rid
-
     def _add_group(self, records: list, name: str) -> range:
-        """``_add`` of every record of a name at once (the pool adds every record it loads:
-        one loop per column instead of a call per record); their ids."""
+        """Give every record of a name an id, its key and its feature columns, at once (the
+        pool adds every record it loads: one loop per column, not a call per record)."""
         keys = self.group_keys(records)  # first: an invalid version leaves the pool as it was
         start = len(self.records)
         count = len(records)
@@ -172,7 +158,7 @@ class Pool:
                 "channel": "@", "subdir": "", "track_features": feature, "depends": [],
                 "fn": name, "md5": "12345678901234567890123456789012",
             }
-            rid = self._add(record, name)
+            rid = self._add_group([record], name)[0]
             self._groups[name] = (rid,)
             self._trackers.setdefault(feature, []).append(rid)
             self._trackers_ordered.discard(feature)
@@ -450,6 +436,7 @@ _IDENT = itemgetter("channel", "subdir", "version", "build")
 _GET_TRACK = methodcaller("get", "track_features")
 _GET_FEATURES = methodcaller("get", "features")
 _GET_PACKAGE_TYPE = methodcaller("get", "package_type")
+_TEXT = attrgetter("text")
 
 
 def _distinct(records: list) -> bool:
@@ -476,7 +463,6 @@ def _unique(records: list) -> list:
             seen.add(ident)
             unique.append(record)
     return unique
-_TEXT = attrgetter("text")
 
 
 def _plain_name(name) -> bool:

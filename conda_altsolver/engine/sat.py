@@ -231,22 +231,7 @@ class SatSolver:
             return self.add_clause([-var, *cands], reason)  # tautology, repeats or an error
         internal = [2 * var + 1]
         internal += known[1]
-        if self._trail or not self._ok or len(internal) < 3:
-            return self._add_internal_clause(internal, reason)
-        # nothing assigned (an eager encoding): _integrate_clause would only watch it
-        cid = len(self._lits)
-        self._lits.append(internal)
-        self._kind.append(CLAUSE)
-        self._origin.append(reason)
-        self._changes += 1
-        watches = self._watches
-        for lit in (internal[0], internal[1]):
-            watching = watches[lit]
-            if watching is None:
-                watches[lit] = [cid]
-            else:
-                watching.append(cid)
-        return cid
+        return self._add_internal_clause(internal, reason)
 
     def add_requires_many(self, var: int, pairs: list) -> None:
         """``add_requires(var, cands, reason)`` for each ``(cands, reason)`` of ``pairs``:
