@@ -9,6 +9,7 @@ kinds and their ``reason`` tuples (kept for explanations):
 * ``("requires", rid, dep_text)``: a chosen record needs a match of each dependency; created
   by ``on_true`` the first time the record becomes true (lazy encoding); dependencies on
   virtual packages (``__x``) get none (classic enforces them only through the reduction);
+  an eager encoding may give one as binary clauses instead (``_implied_literals``);
 * ``("constrains", rid, dep_text)``: an optional dependency (``constrains``) forbids the
   non-matching records of an installed name;
 * ``("request", index)``: a root spec, guarded by a selector variable so that failures give
@@ -51,6 +52,7 @@ class Encoder:
         self._name_lits: dict[int, tuple] = {}
         self._roots: list[tuple] = []
         self._dep_cands: dict = {}  # Dep -> candidate variables (requires)
+        self._dep_implied: dict = {}  # Dep -> literals a record implies instead (eager)
         self._dep_split: dict = {}  # Dep -> (matching, other) reduced ids (constrains)
         self._build()
 
@@ -160,24 +162,33 @@ class Encoder:
             self.solver.add_clause([-var], reason=("invalid", rid))
             return
         known = self._dep_cands
+        implied = self._dep_implied
         pairs = []  # (cands, reason) of plain dependencies, added in one solver call
+        implications = []  # (literals, reason): the eager form of some (see _dep_vars)
         for dep in deps:
             cands = known.get(dep)  # known: a plain dependency met before
             if cands is None:
                 if not self._is_plain(dep):
                     # clauses keep the dependencies' order: the ones gathered so far first
-                    self._add_requires(var, pairs)
+                    self._add_requires(var, pairs, implications)
                     pairs = []
+                    implications = []
                     self._add_other_dep(rid, var, dep)
                     continue
                 cands = self._dep_vars(dep)
-            pairs.append((cands, ("requires", rid, dep.text)))
-        self._add_requires(var, pairs)
+            lits = implied.get(dep)
+            if lits:
+                implications.append((lits, ("requires", rid, dep.text)))
+            else:
+                pairs.append((cands, ("requires", rid, dep.text)))
+        self._add_requires(var, pairs, implications)
 
-    def _add_requires(self, var: int, pairs: list) -> None:
+    def _add_requires(self, var: int, pairs: list, implications: list) -> None:
         if pairs:
             self.solver.add_requires_many(var, pairs)
             self.requirements.extend([(var, cands) for cands, _reason in pairs if cands])
+        if implications:  # eager encodings only, which are searched without the brancher
+            self.solver.add_implied_many(var, implications)
 
     def _is_plain(self, dep) -> bool:
         """A dependency that is one "requires" clause over its reduced candidates."""
@@ -205,7 +216,25 @@ class Encoder:
         if cands is None:
             rec_var = self.rec_var
             cands = self._dep_cands[dep] = tuple(rec_var[r] for r in self._dep_candidates(dep))
+            if self.eager:
+                self._dep_implied[dep] = self._implied_literals(dep, cands)
         return cands
+
+    def _implied_literals(self, dep, cands: tuple):
+        """An eager encoding's form of "needs one of ``cands``" when the name's other records
+        are no more than those: ``installed(name)`` and "not r" for each other record r, each
+        implied by the record (the same models, given one record per name). Unit propagation
+        then rules the others out as soon as the record is chosen, as classic's reduction
+        does; the clause would wait for the name to be decided. None: keep the clause."""
+        group = self.groups.get(dep.name)
+        if group is None or not cands:
+            return None
+        rec_var = self.rec_var
+        matching = set(cands)
+        others = [-rec_var[rid] for rid in group if rec_var[rid] not in matching]
+        if len(others) > len(cands):
+            return None
+        return (self.name_var[dep.name], *others)
 
     def _dep_candidates(self, dep) -> list:
         group = self.groups.get(dep.name)

@@ -46,12 +46,13 @@ class Dep:
     their clause takes every tracker of ``f`` (classic's ``push_MatchSpec`` "simple" path).
     """
 
-    __slots__ = ("text", "spec", "name", "optional", "feature", "mask", "found", "pulls")
+    __slots__ = ("text", "spec", "name", "plain", "optional", "feature", "mask", "found", "pulls")
 
     def __init__(self, spec, optional: bool, feature: str | None = None):
         self.spec = spec
         self.text = str(spec)
         self.name = spec.name
+        self.plain = _plain_name(spec.name)  # an exact name: its matches never change
         self.optional = optional
         self.feature = feature
         # whether the reduction's last walk follows it (classic's does not follow features)
@@ -293,7 +294,7 @@ class Pool:
         found = dep.found
         if found is None:
             found = self.matches(dep.spec)
-            if _plain_name(dep.name):
+            if dep.plain:
                 dep.found = found
         return found
 
@@ -324,7 +325,7 @@ class Pool:
         if masks is None:
             deps = self.deps(rid) or ()
             masks = tuple(self.dep_mask(d) for d in deps if not d.optional)
-            if all(_plain_name(d.name) for d in deps):
+            if all(d.plain for d in deps):
                 self._required[rid] = masks  # feature deps may gain trackers: recompute
         return masks
 
@@ -336,7 +337,7 @@ class Pool:
         if known is not None and known[0] is deps:
             return known[1]
         required = tuple(dep for dep in deps if not dep.optional)
-        if not all(_plain_name(dep.name) for dep in required):
+        if not all(dep.plain for dep in required):
             required = None
         self._required_plain[id(deps)] = (deps, required)
         return required
@@ -356,7 +357,7 @@ class Pool:
         mask = dep.mask
         if mask is None:
             mask = self.match_mask(dep.spec)
-            if _plain_name(dep.name):
+            if dep.plain:
                 dep.mask = mask
         return mask
 

@@ -269,16 +269,13 @@ class Reduction:
         self._visited: dict[str, tuple] = {}  # names filter_group has seen -> their group
         self._group_masks: dict[str, int] = {}  # name -> bitset of its group
         self._calls: dict[tuple, tuple] = {}  # filter_group call -> _call(specs)
-        # calls whose records outside their specs are all dropped: drops are final, so they
-        # stay so, and such a call on a name in snames returns False while a record lives
-        self._clean: set[tuple] = set()
         self._weak: set[str] = set()  # names with a checked record that lost support since
         self._direct_names: set[str] = set()  # names with records checked directly (_watch)
 
     def _stop_watching(self) -> None:
         """The filter passes are over: nothing asks ``_supported`` again, so let go."""
         self._watchers = None
-        self._cursor = self._users = self._calls = self._clean = None
+        self._cursor = self._users = self._calls = None
 
     def _visit(self, name: str) -> tuple:
         """filter_group's first look at a name: classic's strict channel filter, and every
@@ -440,7 +437,6 @@ class Reduction:
                 live = self._group_masks[name] & ~self.dead
                 outside = ~match_mask | (~required_mask if required_mask else 0)
                 if live and not live & outside:
-                    self._clean.add(key)
                     return False  # the loop below would keep them all, and not recurse
         group = self._visited.get(name)
         if group is None:
@@ -470,14 +466,14 @@ class Reduction:
         if reduced or name not in self.snames:
             snames = self.snames
             snames.add(name)
-            clean, weak, direct = self._clean, self._weak, self._direct_names
-            for deps in self._shared_deps(survivors):
-                dep_name = deps[0].name
-                dep_key = (dep_name, *deps)
-                if (dep_key in clean and dep_name in snames and dep_name not in weak
-                        and dep_name not in direct and self._group_masks[dep_name] & ~self.dead):
+            weak, direct = self._weak, self._direct_names
+            names, maps = self._shared_names(survivors)
+            for dep_name in names:
+                if (dep_name in snames and dep_name not in weak and dep_name not in direct
+                        and self._keeps_all(dep_name, maps)):
                     continue  # the call's own first test would return False: skip the call
-                result = self._filter_group(deps, dep_key)
+                deps = list(dict.fromkeys([by_name[dep_name] for by_name in maps]))
+                result = self._filter_group(deps, (dep_name, *deps))
                 if result:
                     reduced = True
                 elif result is None:
@@ -500,22 +496,40 @@ class Reduction:
                 optional = True
         return match_mask, optional
 
-    def _shared_deps(self, survivors: list) -> list:
-        """The required dependencies every survivor has on one name, per name, in classic's
-        order (names by first appearance, deps in group order, duplicates dropped).
+    def _shared_names(self, survivors: list) -> tuple[list, list]:
+        """The names every survivor requires, in classic's order (by first appearance), and
+        the survivors' name -> required dependency maps (a name's deps, in group order, are
+        ``[by_name[name] for by_name in maps]``).
 
         A record depends on each name at most once, so a name all survivors share is one of
         the first survivor's, and intersecting name sets finds them without a tally."""
         required = self.pool.required_by_name
-        if len(survivors) == 1:
-            return [[dep] for dep in required(survivors[0]).values()]
         maps = [required(rid) for rid in survivors]
         names = list(maps[0])
         for by_name in maps[1:]:
             if not names:
-                return []
+                break
             names = [n for n in names if n in by_name]
-        return [list(dict.fromkeys([by_name[name] for by_name in maps])) for name in names]
+        return names, maps
+
+    def _keeps_all(self, name: str, maps: list) -> bool:
+        """Whether every live record of ``name`` (already filtered once) matches the
+        survivors' dependency on it (from their ``maps``) and the name's explicit specs:
+        ``filter_group`` on those dependencies would drop nothing."""
+        live = self._group_masks[name] & ~self.dead
+        if not live:
+            return False
+        required_mask = self.explicit_pool.get(name)
+        if required_mask and live & ~required_mask:
+            return False
+        dep_mask = self.pool.dep_mask
+        for by_name in maps:  # a few dependencies usually cover them all: stop there
+            dep = by_name[name]
+            mask = dep.mask
+            live &= ~(mask if mask is not None else dep_mask(dep))
+            if not live:
+                return True
+        return False
 
     def _collect(self, explicit: list, features: list) -> list:
         """Step 4: everything reachable from the explicit specs through valid records."""

@@ -273,6 +273,36 @@ class SatSolver:
                     watching.append(cid)
         self._changes += 1
 
+    def add_implied_many(self, var: int, pairs: list) -> None:
+        """``add_clause([-var, lit], reason)`` for each literal of each ``(lits, reason)`` of
+        ``pairs``: every literal is implied by ``var``. With nothing assigned and valid
+        literals, each binary clause is stored and watched directly."""
+        limit = self._num_vars
+        if (self._trail or not self._ok or not 0 < var <= limit or not all(
+                0 < abs(lit) <= limit and abs(lit) != var for lits, _ in pairs for lit in lits)):
+            for lits, reason in pairs:
+                for lit in lits:
+                    self.add_clause([-var, lit], reason)
+            return
+        clause_lits = self._lits
+        kinds = self._kind
+        origin = self._origin
+        binaries = self._binaries
+        head = 2 * var + 1
+        head_binaries = binaries[head]
+        if head_binaries is None:
+            head_binaries = binaries[head] = []
+        for lits, reason in pairs:
+            for lit in lits:
+                tail = 2 * lit if lit > 0 else 1 - 2 * lit
+                cid = len(clause_lits)
+                clause_lits.append([head, tail])
+                kinds.append(CLAUSE)
+                origin.append(reason)
+                head_binaries += (tail, cid)
+                _push(binaries, tail, (head, cid))
+        self._changes += 1
+
     def add_units(self, lits, reason: object = None) -> None:
         """``add_clause([lit])`` for each of ``lits``, validated once (objectives forbid
         thousands of terms at a time)."""

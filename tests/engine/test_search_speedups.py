@@ -3,7 +3,8 @@
 * ``Reduction``: watched supports and the "nothing to drop" check in ``filter_group`` against
   the step-by-step port of classic's ``filter_group`` (kept here as the reference), on seeded
   random channels with self-dependencies, features, constrains and two channels;
-* ``SatSolver.add_requires`` and ``add_clause``'s fast path against the checked path;
+* ``SatSolver.add_requires``, ``add_requires_many``, ``add_implied_many`` and
+  ``add_clause``'s fast path against the checked path;
 * ``_DepGraph.shortest_paths`` (batched queue) against classic's path-copying search, and
   ``_DepGraph.reachable`` (level by level) against its queue walk;
 * the brancher that resumes after the requirements it found settled against a full scan.
@@ -91,7 +92,7 @@ class _ReferenceReduction(Reduction):
             return None
         if reduced or name not in self.snames:
             self.snames.add(name)
-            for deps in self._shared_deps(survivors):
+            for deps in self._reference_shared_deps(survivors):
                 result = self._filter_group(deps)
                 if result:
                     reduced = True
@@ -100,6 +101,15 @@ class _ReferenceReduction(Reduction):
         if not reduced and self.drops == drops:
             self._quiet[key] = drops
         return reduced
+
+    def _reference_shared_deps(self, survivors):
+        """Per name every survivor requires, the distinct deps on it, by a tally."""
+        names = {}
+        for rid in survivors:
+            for dep in self.pool.required_by_name(rid).values():
+                names.setdefault(dep.name, []).append(dep)
+        return [list(dict.fromkeys(deps)) for deps in names.values()
+                if len(deps) == len(survivors)]
 
 
 def _plain(name):
@@ -228,6 +238,19 @@ def test_add_requires_and_add_clause_search_alike(seed):
     assert models[0] == models[1]
 
 
+def _bulk_state(records, unit, add):
+    """A 12-variable solver after ``add(solver, var, pairs)`` per record (a unit clause first
+    when ``unit``): its clauses, reasons, watches and answers to three assumption sets."""
+    s = SatSolver()
+    s.new_vars(12)
+    if unit is not None:
+        s.add_clause([unit])  # something assigned at level 0
+    for var, pairs in records:
+        add(s, var, pairs)
+    found = [s.model() if s.solve(a) else sorted(s.core()) for a in ([1, 2], [-3, 4], [5])]
+    return s._lits, s._origin, s._watches, s._binaries, found
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_add_requires_many_is_add_requires_one_by_one(seed):
     """The bulk call stores the same clauses, in the same order, with the same watches and
@@ -244,21 +267,37 @@ def test_add_requires_many_is_add_requires_one_by_one(seed):
                  for k in range(rnd.randint(0, 5))]
         records.append((var, pairs))
     unit = rnd.randint(1, 12) if seed % 3 == 0 else None
-    states = []
-    for bulk in (True, False):
-        s = SatSolver()
-        s.new_vars(12)
-        if unit is not None:
-            s.add_clause([unit])  # something assigned at level 0
-        for var, pairs in records:
-            if bulk:
-                s.add_requires_many(var, pairs)
-            else:
-                for cands, reason in pairs:
-                    s.add_requires(var, cands, reason)
-        found = [s.model() if s.solve(a) else sorted(s.core()) for a in ([1, 2], [-3, 4], [5])]
-        states.append((s._lits, s._origin, s._watches, s._binaries, found))
-    assert states[0] == states[1]
+
+    def one_by_one(s, var, pairs):
+        for cands, reason in pairs:
+            s.add_requires(var, cands, reason)
+
+    assert _bulk_state(records, unit, SatSolver.add_requires_many) == _bulk_state(
+        records, unit, one_by_one)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_add_implied_many_is_add_clause_one_by_one(seed):
+    """The bulk call stores the same binary clauses, in the same order, with the same watches
+    and reasons, as one ``add_clause([-var, lit])`` per literal: the variable itself or its
+    negation among the literals, and assignments made before, included."""
+    rnd = random.Random(seed)
+    records = []
+    for index in range(10):
+        var = rnd.randint(1, 12)
+        pairs = [(tuple(rnd.choice((1, -1)) * rnd.randint(1, 12)
+                        for _ in range(rnd.randint(1, 4))), ("r", index, k))
+                 for k in range(rnd.randint(0, 4))]
+        records.append((var, pairs))
+    unit = rnd.randint(1, 12) if seed % 3 == 0 else None
+
+    def one_by_one(s, var, pairs):
+        for lits, reason in pairs:
+            for lit in lits:
+                s.add_clause([-var, lit], reason)
+
+    assert _bulk_state(records, unit, SatSolver.add_implied_many) == _bulk_state(
+        records, unit, one_by_one)
 
 
 def test_add_clause_fast_path_still_validates():
