@@ -270,12 +270,13 @@ class Reduction:
         self._group_masks: dict[str, int] = {}  # name -> bitset of its group
         self._calls: dict[tuple, tuple] = {}  # filter_group call -> _call(specs)
         self._weak: set[str] = set()  # names with a checked record that lost support since
+        self._covering: set = set()  # Deps matching every live record of their name
         self._direct_names: set[str] = set()  # names with records checked directly (_watch)
 
     def _stop_watching(self) -> None:
         """The filter passes are over: nothing asks ``_supported`` again, so let go."""
         self._watchers = None
-        self._cursor = self._users = self._calls = None
+        self._cursor = self._users = self._calls = self._covering = None
 
     def _visit(self, name: str) -> tuple:
         """filter_group's first look at a name: classic's strict channel filter, and every
@@ -522,12 +523,21 @@ class Reduction:
         required_mask = self.explicit_pool.get(name)
         if required_mask and live & ~required_mask:
             return False
+        covering = self._covering
         dep_mask = self.pool.dep_mask
+        left = live
         for by_name in maps:  # a few dependencies usually cover them all: stop there
             dep = by_name[name]
+            if dep in covering:
+                return True
             mask = dep.mask
-            live &= ~(mask if mask is not None else dep_mask(dep))
-            if not live:
+            if mask is None:
+                mask = dep_mask(dep)
+            if not live & ~mask:
+                covering.add(dep)  # drops are final: it covers the name from now on
+                return True
+            left &= ~mask
+            if not left:
                 return True
         return False
 
