@@ -104,6 +104,7 @@ class SatSolver:
         self._pb_occ: list[list[tuple[int, int]] | None] = [None, None]
         self._callbacks: dict[int, tuple] = {}  # var -> callbacks, shared by on_true_many
         self._cands: dict[int, tuple] = {}  # id(cands) -> (cands, internal, set): add_requires
+        self._implied: dict[int, tuple] = {}  # id(lits) -> (lits, internal, variables)
         self._pending: list[int] = []
         self._trail: list[int] = []
         self._trail_lim: list[int] = []
@@ -275,15 +276,13 @@ class SatSolver:
 
     def add_implied_many(self, var: int, pairs: list) -> None:
         """``add_clause([-var, lit], reason)`` for each literal of each ``(lits, reason)`` of
-        ``pairs``: every literal is implied by ``var``. With nothing assigned and valid
-        literals, each binary clause is stored and watched directly."""
-        limit = self._num_vars
-        if (self._trail or not self._ok or not 0 < var <= limit or not all(
-                0 < abs(lit) <= limit and abs(lit) != var for lits, _ in pairs for lit in lits)):
-            for lits, reason in pairs:
-                for lit in lits:
-                    self.add_clause([-var, lit], reason)
+        ``pairs``: every literal is implied by ``var``. Encoders pass the same ``lits`` tuple
+        for every record that shares a dependency, so it is validated and translated once
+        per tuple; with nothing assigned, each binary clause is stored and watched directly."""
+        if self._trail or not self._ok or not 0 < var <= self._num_vars:
+            self._add_implied_checked(var, pairs)
             return
+        known_lits = self._implied
         clause_lits = self._lits
         kinds = self._kind
         origin = self._origin
@@ -292,16 +291,49 @@ class SatSolver:
         head_binaries = binaries[head]
         if head_binaries is None:
             head_binaries = binaries[head] = []
-        for lits, reason in pairs:
-            for lit in lits:
-                tail = 2 * lit if lit > 0 else 1 - 2 * lit
+        for index, (lits, reason) in enumerate(pairs):
+            known = known_lits.get(id(lits))
+            if known is None or known[0] is not lits:
+                known = self._implied_entry(lits)
+            if known[1] is None or var in known[2]:
+                # a bad literal, or var itself among them: the general path, which may
+                # assign (a unit), after which the direct path no longer holds
+                self._add_implied_checked(var, [(lits, reason)])
+                if self._trail or not self._ok:
+                    self._add_implied_checked(var, pairs[index + 1:])
+                    break
+                continue
+            for tail in known[1]:
                 cid = len(clause_lits)
                 clause_lits.append([head, tail])
                 kinds.append(CLAUSE)
                 origin.append(reason)
-                head_binaries += (tail, cid)
-                _push(binaries, tail, (head, cid))
+                head_binaries.append(tail)  # two appends: cheaper than += (tail, cid)
+                head_binaries.append(cid)
+                implied = binaries[tail]
+                if implied is None:
+                    binaries[tail] = [head, cid]
+                else:
+                    implied.append(head)
+                    implied.append(cid)
         self._changes += 1
+
+    def _implied_entry(self, lits) -> tuple:
+        """``(lits, internal literals or None if one is invalid, their variables)``, kept per
+        tuple for ``add_implied_many``."""
+        limit = self._num_vars
+        variables = {abs(lit) for lit in lits}
+        valid = isinstance(lits, tuple) and all(0 < v <= limit for v in variables)
+        internal = [2 * lit if lit > 0 else 1 - 2 * lit for lit in lits] if valid else None
+        entry = (lits, internal, variables)
+        if isinstance(lits, tuple):
+            self._implied[id(lits)] = entry
+        return entry
+
+    def _add_implied_checked(self, var: int, pairs) -> None:
+        for lits, reason in pairs:
+            for lit in lits:
+                self.add_clause([-var, lit], reason)
 
     def add_units(self, lits, reason: object = None) -> None:
         """``add_clause([lit])`` for each of ``lits``, validated once (objectives forbid
