@@ -239,8 +239,7 @@ class SatSolver:
         every dependency clause of one record in one call (an eager encoding adds tens of
         thousands). With nothing assigned, each clause is stored and watched directly."""
         if self._trail or not self._ok or not 0 < var <= self._num_vars:
-            for cands, reason in pairs:
-                self.add_requires(var, cands, reason)
+            self._add_each(self.add_requires, var, pairs)
             return
         known_cands = self._cands
         clause_lits = self._lits
@@ -252,12 +251,8 @@ class SatSolver:
             known = known_cands.get(id(cands))
             if (known is None or known[0] is not cands or var in known[2]
                     or len(cands) < 2 or len(known[2]) != len(cands)):
-                # new cands, a tautology, repeats or a unit/binary clause: the general path,
-                # which may assign (a unit), after which the direct path no longer holds
-                self.add_requires(var, cands, reason)
-                if self._trail or not self._ok:
-                    for cands, reason in pairs[index + 1:]:
-                        self.add_requires(var, cands, reason)
+                # new cands, a tautology, repeats or a unit/binary clause
+                if self._add_general(self.add_requires, var, pairs, index):
                     break
                 continue
             internal = [head]
@@ -280,7 +275,7 @@ class SatSolver:
         for every record that shares a dependency, so it is validated and translated once
         per tuple; with nothing assigned, each binary clause is stored and watched directly."""
         if self._trail or not self._ok or not 0 < var <= self._num_vars:
-            self._add_implied_checked(var, pairs)
+            self._add_each(self._add_implied, var, pairs)
             return
         known_lits = self._implied
         clause_lits = self._lits
@@ -295,12 +290,8 @@ class SatSolver:
             known = known_lits.get(id(lits))
             if known is None or known[0] is not lits:
                 known = self._implied_entry(lits)
-            if known[1] is None or var in known[2]:
-                # a bad literal, or var itself among them: the general path, which may
-                # assign (a unit), after which the direct path no longer holds
-                self._add_implied_checked(var, [(lits, reason)])
-                if self._trail or not self._ok:
-                    self._add_implied_checked(var, pairs[index + 1:])
+            if known[1] is None or var in known[2]:  # a bad literal, or var among them
+                if self._add_general(self._add_implied, var, pairs, index):
                     break
                 continue
             for tail in known[1]:
@@ -320,20 +311,35 @@ class SatSolver:
 
     def _implied_entry(self, lits) -> tuple:
         """``(lits, internal literals or None if one is invalid, their variables)``, kept per
-        tuple for ``add_implied_many``."""
-        limit = self._num_vars
+        tuple for ``add_implied_many`` (another sequence is checked each time)."""
         variables = {abs(lit) for lit in lits}
-        valid = isinstance(lits, tuple) and all(0 < v <= limit for v in variables)
-        internal = [2 * lit if lit > 0 else 1 - 2 * lit for lit in lits] if valid else None
-        entry = (lits, internal, variables)
-        if isinstance(lits, tuple):
-            self._implied[id(lits)] = entry
+        if not isinstance(lits, tuple):
+            return lits, None, variables
+        limit = self._num_vars
+        internal = None
+        if all(0 < v <= limit for v in variables):
+            internal = [2 * lit if lit > 0 else 1 - 2 * lit for lit in lits]
+        entry = self._implied[id(lits)] = (lits, internal, variables)
         return entry
 
-    def _add_implied_checked(self, var: int, pairs) -> None:
-        for lits, reason in pairs:
-            for lit in lits:
-                self.add_clause([-var, lit], reason)
+    def _add_implied(self, var: int, lits, reason: object) -> None:
+        for lit in lits:
+            self.add_clause([-var, lit], reason)
+
+    def _add_general(self, add, var: int, pairs: list, index: int) -> bool:
+        """A bulk call's general path for ``pairs[index]`` (``add(var, *pair)``). That may
+        assign (a unit), after which no direct path holds: then the rest of ``pairs`` goes
+        the general way too, and the answer is True (the caller stops)."""
+        add(var, *pairs[index])
+        if self._trail or not self._ok:
+            self._add_each(add, var, pairs[index + 1:])
+            return True
+        return False
+
+    @staticmethod
+    def _add_each(add, var: int, pairs) -> None:
+        for first, reason in pairs:
+            add(var, first, reason)
 
     def add_units(self, lits, reason: object = None) -> None:
         """``add_clause([lit])`` for each of ``lits``, validated once (objectives forbid

@@ -411,8 +411,8 @@ def _full_groups(pool: Pool, requests: list) -> dict:
 
 #: conflicts a deletion trial may spend before its spec is kept in the core. Every trial
 #: that reached an answer in this project's tests and in conda's test_solve.py needed at most
-#: 48 conflicts (a satisfiable one of ``test_unsat_from_r1``); trials beyond the budget are search problems in their own right (the
-#: unsatisfiable sudoku's single givens), where each conflict costs about 0.4 ms. An
+#: 48 conflicts (a satisfiable one of ``test_unsat_from_r1``); trials beyond the budget are
+#: search problems in their own right (the unsatisfiable sudoku's single givens). An
 #: undecided trial keeps its spec. (Asking classic's reduction to refute it instead was tried:
 #: it refuted none, cost 15-30 ms a trial, and judges the reduced index, not the whole one.)
 _TRIAL_BUDGET = 64
