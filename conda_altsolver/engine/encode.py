@@ -1,8 +1,10 @@
 """Clauses for classic's SAT problem over the reduced index, created lazily.
 
 Variables (DIMACS ints from ``SatSolver.new_var``): one per record of the reduced index, one
-``installed(name)`` per name, one per tracked feature, one per "misfeature" term. Constraint
-kinds and their ``reason`` tuples (kept for explanations):
+``installed(name)`` per name, one per tracked feature, one per "misfeature" term; a name's
+come when it is encoded, which a solve may leave until a clause first needs its records (a
+conda-forge-sized index has tens of thousands of records no tried record depends on).
+Constraint kinds and their ``reason`` tuples (kept for explanations):
 
 * ``("one-of", name)``: at most one record per name (native at-most-one), ``installed(name)``
   iff one of its records (``Resolve.gen_clauses``' ExactlyOne);
@@ -31,11 +33,19 @@ class Encoder:
     """Variables and clauses of one solve over the reduced index ``groups``."""
 
     def __init__(self, solver, pool, groups: dict, order_key, virtual_clauses: bool = False,
-                 eager: bool = False):
+                 eager: bool = False, hot=None):
         """``groups``: name -> reduced record ids best first; ``order_key(rid)``: the
         brancher's preference among a name's records (smaller first). ``eager`` creates every
         dependency clause up front: unit propagation then prunes like classic's reduction,
-        which is what proving a conflict needs."""
+        which is what proving a conflict needs.
+
+        ``hot``: the names encoded at once (None: every name). Any other name is encoded the
+        first time a clause needs its records, then ``on_activate(names)`` is called with
+        the names encoded together, so that objectives can take their terms: a solve
+        creates no variable for a name that no record it tried depends on (until then each
+        of its records counts as false, which every clause over it allows). Names with
+        records that track or have features are always encoded at once, since feature
+        clauses span names."""
         self.solver = solver
         self.pool = pool
         self.groups = groups
@@ -54,53 +64,102 @@ class Encoder:
         self._dep_cands: dict = {}  # Dep -> candidate variables (requires)
         self._dep_implied: dict = {}  # Dep -> literals a record implies instead (eager)
         self._dep_split: dict = {}  # Dep -> (matching, other) reduced ids (constrains)
-        self._build()
+        self._reduced: set | None = None  # every reduced id, for the rare glob-name spec
+        self._waiting_constrains: dict = {}  # name not encoded yet -> (rid, var, dep) on it
+        self.on_activate = None  # called with the names of each late encoding (a list)
+        self._build(hot)
 
     # -- structure -----------------------------------------------------------------------------
 
-    def _build(self) -> None:
+    def _build(self, hot) -> None:
+        groups = self.groups
+        if hot is None:
+            names = list(groups)
+        else:
+            hot = set(hot).union(self.pool.featured_names())
+            names = [name for name in groups if name in hot]
+        installed, records = self._encode_names(names)
+        # the brancher only ever looks at requirements whose trigger has been true
+        self.solver.on_true_many(installed, self._on_name_true)
+        for feature in sorted(self.trackers):
+            self._feature(feature)
+        self._watch_records(records)
+
+    def _encode_names(self, names: list) -> tuple[list, list]:
+        """Variables and one-of constraints of ``names`` (sorted by preference first); their
+        ``installed`` variables and their records' variables."""
+        groups = self.groups
+        order_key = self.order_key
+        for name in names:
+            groups[name] = sorted(groups[name], key=order_key)
+        # per name: installed(name), then its records (one allocation for all of them)
+        block = self.solver.new_vars(sum(len(groups[name]) + 1 for name in names))
+        installed = []
+        records = []
+        start = 0
+        for name in names:
+            size = len(groups[name])
+            lits = block[start + 1:start + 1 + size]
+            installed.append(block[start])
+            records.extend(lits)
+            self._encode_name(name, block[start], lits)
+            start += 1 + size
+        return installed, records
+
+    def _watch_records(self, records: list) -> None:
+        """Dependency clauses of ``records``' variables: when each is first true, or now."""
+        if self.eager:
+            for var in records:
+                self._on_record_true(var)
+        else:
+            self.solver.on_true_many(records, self._on_record_true)
+
+    def _encode_name(self, name: str, installed: int, lits) -> None:
+        """A name's one-of constraint over its (sorted) reduced records' variables."""
         solver = self.solver
         pool = self.pool
         rec_var = self.rec_var
         var_rec = self.var_rec
         trackers = self.trackers
-        groups = self.groups
-        order_key = self.order_key
-        for name, ids in groups.items():
-            groups[name] = sorted(ids, key=order_key)
-        # per name: installed(name), then its records (one allocation for all of them)
-        block = solver.new_vars(sum(len(ids) + 1 for ids in groups.values()))
-        start = 0
-        for name, ids in groups.items():
-            installed = block[start]
-            lits = block[start + 1:start + 1 + len(ids)]
-            start += 1 + len(ids)
-            self.name_var[name] = installed
-            for rid, var in zip(ids, lits):
-                rec_var[rid] = var
-                var_rec[var] = rid
-                for feature in pool.track_features(rid):
-                    trackers.setdefault(feature, []).append(rid)
-            reason = ("one-of", name)
-            if len(lits) > 1:
-                solver.add_at_most_one(lits, reason=reason)
-            solver.add_clause([-installed, *lits], reason=reason)
-            solver.add_implications(lits, installed, reason=reason)
-            self._name_lits[installed] = tuple(lits)
-        # the brancher only ever looks at requirements whose trigger has been true
-        solver.on_true_many(self.name_var.values(), self._on_name_true)
-        for feature in sorted(trackers):
-            self._feature(feature)
-        if self.eager:
-            for var in rec_var.values():
-                self._on_record_true(var)
-        else:
-            solver.on_true_many(rec_var.values(), self._on_record_true)
+        self.name_var[name] = installed
+        for rid, var in zip(self.groups[name], lits):
+            rec_var[rid] = var
+            var_rec[var] = rid
+            for feature in pool.track_features(rid):
+                trackers.setdefault(feature, []).append(rid)
+        reason = ("one-of", name)
+        if len(lits) > 1:
+            solver.add_at_most_one(lits, reason=reason)
+        solver.add_clause([-installed, *lits], reason=reason)
+        solver.add_implications(lits, installed, reason=reason)
+        self._name_lits[installed] = tuple(lits)
+
+    def _encoded(self, name: str) -> list:
+        """The name's reduced records best first, encoding the name now if it was not."""
+        if name not in self.name_var:
+            self._activate([name])
+        return self.groups[name]
+
+    def _activate(self, names: list) -> None:
+        """Encode names late (see ``hot``): their variables and one-of constraints, their
+        objective terms (``on_activate``), then the constrains clauses that waited."""
+        installed, records = self._encode_names(names)
+        self.solver.on_true_many(installed, self._on_name_true)
+        if self.on_activate is not None:
+            self.on_activate(names)  # first: the terms must find their variables unassigned
+        self._watch_records(records)
+        waiting = self._waiting_constrains
+        for name in names:
+            for rid, var, dep in waiting.pop(name, ()):
+                self._add_constrains(rid, var, dep)
 
     def detach(self) -> None:
-        """Drop the solver once solving is over. Its ``on_true`` callbacks point back here, and
-        that cycle, holding every clause, would wait for the cyclic GC (paused in a solve)."""
+        """Drop the solver and ``on_activate`` once solving is over. The solver's ``on_true``
+        callbacks point back here, as the objectives ``on_activate`` feeds may (through the
+        solver they bound); such a cycle, holding every clause, would wait for the cyclic
+        GC (paused in a solve)."""
         self.solver = None
+        self.on_activate = None
 
     def _on_name_true(self, var: int) -> None:
         self.requirements.append((var, self._name_lits[var]))
@@ -118,19 +177,23 @@ class Encoder:
         return var
 
     def in_reduced(self, rid: int) -> bool:
-        return rid in self.rec_var
+        if self._reduced is None:
+            self._reduced = {r for ids in self.groups.values() for r in ids}
+        return rid in self._reduced
 
     def candidates(self, spec) -> list:
         """Reduced records the spec matches (``push_MatchSpec``'s ``libs``), best first."""
         pool = self.pool
         name = spec.name
-        group = self.groups.get(name)
-        if group is not None:
+        if name in self.groups:
+            group = self._encoded(name)
             if spec.is_name_only:
                 return list(group)
             mask = pool.match_mask(spec)
             return [rid for rid in group if (mask >> rid) & 1]
         found = [rid for rid in pool.matches(spec) if self.in_reduced(rid)]
+        for other in sorted({pool.names[rid] for rid in found}):
+            self._encoded(other)
         return sorted(found, key=self.order_key)
 
     # -- root specs ----------------------------------------------------------------------------
@@ -162,6 +225,12 @@ class Encoder:
             self.solver.add_clause([-var], reason=("invalid", rid))
             return
         known = self._dep_cands
+        name_var = self.name_var
+        groups = self.groups
+        late = [dep.name for dep in deps if dep.name not in name_var and dep.name in groups
+                and dep not in known and self._is_plain(dep)]
+        if late:
+            self._activate(list(dict.fromkeys(late)))  # together: one allocation, one call
         implied = self._dep_implied
         pairs = []  # (cands, reason) of plain dependencies, added in one solver call
         implications = []  # (literals, reason): the eager form of some (see _dep_vars)
@@ -237,15 +306,19 @@ class Encoder:
         return (self.name_var[dep.name], *others)
 
     def _dep_candidates(self, dep) -> list:
-        group = self.groups.get(dep.name)
-        if group is None or dep.spec.is_name_only:
+        if dep.name not in self.groups or dep.spec.is_name_only:
             return self.candidates(dep.spec)
+        group = self._encoded(dep.name)
         mask = self.pool.dep_mask(dep)
         return [rid for rid in group if (mask >> rid) & 1]
 
     def _add_constrains(self, rid: int, var: int, dep) -> None:
         group = self.groups.get(dep.name)
         if group is None:
+            return
+        if dep.name not in self.name_var:
+            # nothing of the name can be installed before it is encoded: wait till then
+            self._waiting_constrains.setdefault(dep.name, []).append((rid, var, dep))
             return
         split = self._dep_split.get(dep)
         if split is None:
@@ -277,6 +350,8 @@ class Encoder:
         pool = self.pool
         terms = []
         for name, ids in self.groups.items():
+            if name not in self.name_var:
+                continue  # not encoded yet, so without features (see ``hot``)
             active = set()
             for rid in ids:
                 active.update(pool.features(rid))

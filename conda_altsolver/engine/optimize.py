@@ -61,14 +61,61 @@ def version_terms(names, groups, ranks, rec_var) -> tuple:
     return by_position
 
 
-class Optimizer:
-    """Runs objectives one after the other on a solver that has a model."""
+class _Objective:
+    """An objective once its minimisation has begun: what a late term must join."""
 
-    def __init__(self, solver, model):
+    __slots__ = ("bounds", "done", "terms")
+
+    def __init__(self, terms: list):
+        self.terms = terms  # (literal, coefficient > 0), extended in place by late terms
+        self.bounds: list[int] = []  # PB handles over every term (the bound, the probe)
+        self.done = False
+
+
+class Optimizer:
+    """Runs objectives one after the other on a solver that has a model.
+
+    A lazy encoding creates a name's variables only when a clause first needs them, so an
+    objective's terms on such a name arrive late (``extend``). Until then the name's records
+    were all false, contributing nothing, and each optimum was proved on a subset of the full
+    problem's clauses, so it is the full problem's optimum too. Hence a late term is false in
+    every model that keeps the optima already found: whatever else holds, the terms present
+    then already sum to at least the optimum. So late terms are forbidden for an objective
+    already minimised, join the sum (and its bounds) of the one being minimised, and wait
+    with the others.
+    """
+
+    def __init__(self, solver, objectives=()):
+        """``objectives``: (label, terms) in order; ``run`` minimises them."""
         self.solver = solver
-        self.model = model  # set of true variables
+        self.objectives = list(objectives)
+        self.model: set | None = None  # set of true variables
         self.values: dict[str, int] = {}
         self.solves = 0
+        self._waiting = {label: terms for label, terms in self.objectives}
+        self._started: dict[str, _Objective] = {}
+
+    def run(self, model: set) -> None:
+        """Minimise every objective, in order, from ``model`` (a first model's true vars)."""
+        self.model = model
+        for label, terms in self.objectives:
+            self.minimize(label, terms)
+
+    def extend(self, label: str, terms: list) -> None:
+        """Add (literal, coefficient) terms over new variables, not true, to an objective."""
+        terms = [(lit, coeff) for lit, coeff in terms if coeff > 0]
+        if not terms:
+            return
+        objective = self._started.get(label)
+        if objective is None:
+            self._waiting[label].extend(terms)
+        elif objective.done:  # "sum <= 0": a unit each, allowed in the middle of a search
+            self.solver.add_pb_le([(1, lit) for lit, _ in terms], 0, reason=("objective", label))
+        else:
+            objective.terms.extend(terms)
+            pairs = [(coeff, lit) for lit, coeff in terms]
+            for handle in objective.bounds:
+                self.solver.add_pb_terms(handle, pairs)
 
     def _true(self, lit: int) -> bool:
         return (lit in self.model) if lit > 0 else (-lit not in self.model)
@@ -82,48 +129,59 @@ class Optimizer:
 
     def minimize(self, label: str, terms: list, lower_bound: int = 0) -> int:
         """Minimise one objective; keep its optimum as a constraint; return the optimum."""
+        self._waiting.pop(label, None)
+        objective = self._started[label] = _Objective(
+            [(lit, coeff) for lit, coeff in terms if coeff > 0])
+        self.values[label] = self._minimized(label, objective, lower_bound)
+        objective.done = True
+        objective.bounds = []
+        return self.values[label]
+
+    def _minimized(self, label: str, objective: _Objective, lower_bound: int) -> int:
         solver = self.solver
-        terms = [(lit, coeff) for lit, coeff in terms if coeff > 0]
-        if not terms:
-            self.values[label] = 0
+        if not objective.terms:
             return 0
         true = self._true
-        if max(coeff for _, coeff in terms) > 1:
-            terms = self._minimize_peak(terms)
+        if max(coeff for _, coeff in objective.terms) > 1:
+            self._minimize_peak(objective)
+        terms = objective.terms
         total = sum(coeff for lit, coeff in terms if true(lit))
         if total == 0:
             solver.add_units([-lit for lit, _ in terms], reason=("objective", label))
-            self.values[label] = 0
             return 0
         pairs = [(coeff, lit) for lit, coeff in terms]
         permanent = solver.add_pb_le(pairs, total)  # classic keeps each optimum as a bound
+        objective.bounds.append(permanent)
         if total > lower_bound:
-            total = self._minimize_sum(label, terms, pairs, total, lower_bound, permanent)
-        self.values[label] = total
+            total = self._minimize_sum(label, objective, pairs, total, lower_bound, permanent)
         return total
 
-    def _minimize_peak(self, terms: list) -> list:
+    def _minimize_peak(self, objective: _Objective) -> None:
+        """Lower the largest true coefficient as far as it goes; forbid the terms above it."""
         solver = self.solver
         true = self._true
-        peak = max((coeff for lit, coeff in terms if true(lit)), default=0)
+        peak = max((coeff for lit, coeff in objective.terms if true(lit)), default=0)
         while peak > 0:
-            if not self._resolve([-lit for lit, coeff in terms if coeff >= peak]):
+            # terms joining during this solve are not assumed false; the next round sees them
+            if not self._resolve([-lit for lit, coeff in objective.terms if coeff >= peak]):
                 break
-            peak = max((coeff for lit, coeff in terms if self._true(lit)), default=0)
-        solver.add_units([-lit for lit, coeff in terms if coeff > peak],
+            peak = max((coeff for lit, coeff in objective.terms if self._true(lit)), default=0)
+        solver.add_units([-lit for lit, coeff in objective.terms if coeff > peak],
                          reason=("objective-peak", peak))
-        return [(lit, coeff) for lit, coeff in terms if coeff <= peak]
+        objective.terms = [(lit, coeff) for lit, coeff in objective.terms if coeff <= peak]
 
-    def _minimize_sum(self, label, terms, pairs, total, lower_bound, permanent) -> int:
+    def _minimize_sum(self, label, objective, pairs, total, lower_bound, permanent) -> int:
         solver = self.solver
         switch = solver.new_var()
         big = sum(coeff for coeff, _ in pairs)
-        # switch true: sum <= total - 1; switch false: vacuous (big covers every term)
+        # switch true: sum <= total - 1; switch false: implied by the permanent bound
+        # (sum <= total), late terms included, since big >= 1
         probe = solver.add_pb_le(pairs + [(big, switch)], total - 1 + big)
+        objective.bounds.append(probe)
         while total > lower_bound:
             if not self._resolve([switch]):
                 break
-            total = sum(coeff for lit, coeff in terms if self._true(lit))
+            total = sum(coeff for lit, coeff in objective.terms if self._true(lit))
             solver.set_pb_bound(permanent, total)
             if total > lower_bound:
                 solver.set_pb_bound(probe, total - 1 + big)

@@ -81,6 +81,7 @@ class Pool:
         self._trackers_ordered: set[str] = set()  # features whose list ``trackers`` has sorted
         self._features: list[tuple] = []  # id -> features tuple
         self._track: list[tuple] = []  # id -> track_features tuple
+        self._featured: set[str] = set()  # names with a record that has either column
         self._deps: list = []  # id -> merged deps (None: a spec is invalid), or _UNSET
         self._deps_by_text: dict[tuple, tuple | None] = {}
         self._text_deps: dict[str, Dep] = {}  # dependency text -> its Dep
@@ -112,6 +113,7 @@ class Pool:
             values = list(map(getter, records))
             if any(values):  # most names have neither (split_features gives () for them too)
                 column.extend([split_features(value) if value else () for value in values])
+                self._featured.add(name)
             else:
                 column.extend([()] * count)
         self._deps.extend([_UNSET] * count)
@@ -191,6 +193,10 @@ class Pool:
         for repo in self.repos:
             names.update(repo.names_tracking(feature))
         return sorted(names)
+
+    def featured_names(self) -> set[str]:
+        """Loaded names with a record that tracks or has a feature (possibly empty ones)."""
+        return self._featured
 
     def tracked_features(self):
         return self._trackers.keys()

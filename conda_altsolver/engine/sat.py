@@ -32,6 +32,7 @@ conflict; a later violation is caught by their propagators.
 
 from __future__ import annotations
 
+from bisect import insort
 from heapq import heapify, heappop, heappush
 
 CLAUSE, LEARNT, AT_MOST_ONE, PSEUDO_BOOLEAN = 0, 1, 2, 3
@@ -55,13 +56,18 @@ def _luby(index: int) -> int:
     return 1 << exponent
 
 
+def _largest_first(term: tuple[int, int]) -> tuple[int, int]:
+    """A PB term's sort key: largest coefficient first, then by literal."""
+    return (-term[0], term[1])
+
+
 class _PbConstraint:
     """State of one ``sum(coeff * lit) <= bound`` constraint (coefficients > 0)."""
 
     __slots__ = ("bound", "coef", "offset", "stack", "terms", "total")
 
     def __init__(self, terms: list[tuple[int, int]], bound: int, offset: int):
-        self.terms = sorted(terms, key=lambda term: (-term[0], term[1]))  # largest first
+        self.terms = sorted(terms, key=_largest_first)
         self.coef = {lit: coeff for coeff, lit in terms}
         self.bound = bound
         self.offset = offset  # constant folded out of the terms at normalisation
@@ -489,6 +495,38 @@ class SatSolver:
         if self._ok:
             self._check_pb(cid)
         return cid
+
+    def add_pb_terms(self, handle: int, terms) -> None:
+        """Add ``(coeff, lit)`` terms to the PB constraint ``handle`` (from ``add_pb_le``),
+        keeping its bound: for variables created after it (a lazy encoding's late names),
+        which must not be true yet (the constraint counts true terms as they propagate).
+        What the constraint now forces is assigned at once, at the current level (as
+        ``set_pb_bound`` does)."""
+        pb = self._pbs[handle]
+        vals = self._vals
+        added = []
+        for coeff, lit in terms:
+            ilit = self._internal(lit)
+            if coeff <= 0 or ilit in pb.coef or ilit ^ 1 in pb.coef or vals[ilit] == 1:
+                raise ValueError(f"add_pb_terms takes new literals, not true, with a positive "
+                                 f"coefficient, not {coeff} * {lit}")
+            added.append((coeff, ilit))
+        if not added:
+            return
+        key = _largest_first
+        for coeff, ilit in added:
+            insort(pb.terms, (coeff, ilit), key=key)
+            pb.coef[ilit] = coeff
+            occ = self._pb_occ[ilit]
+            if occ is None:
+                self._pb_occ[ilit] = [(handle, coeff)]
+            else:
+                occ.append((handle, coeff))
+            self._special[ilit] |= _PB
+        self._lits[handle].extend(ilit for _, ilit in added)
+        self._changes += 1
+        if self._ok:
+            self._check_pb(handle)
 
     def set_pb_bound(self, handle: int, bound: int) -> None:
         """Tighten a PB constraint's bound in place (a looser bound is an error)."""

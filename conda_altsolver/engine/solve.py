@@ -30,6 +30,32 @@ from .spec import parse_spec
 
 #: rank positions in ``rank_records`` tuples
 _IC, _IV, _IB, _IA, _IT = range(5)
+#: the objectives over every other name's ranks, in classic's order (timestamps come later)
+_OTHERS = (("others-channel", _IC), ("others-version", _IV), ("others-build", _IB),
+           ("others-arch", _IA))
+
+
+class _PerName(dict):
+    """rid -> a value worked out for the record's whole name at its first lookup
+    (``fill(ids)`` gives ``{rid: value}`` for the name's reduced ids): a lazy encoding
+    never asks about most names, so their ranks and positions are never computed."""
+
+    __slots__ = ("_fill", "_groups", "_names")
+
+    def __init__(self, groups: dict, names: list, fill):
+        super().__init__()
+        self._groups = groups
+        self._names = names
+        self._fill = fill
+
+    def __missing__(self, rid: int):
+        self.update(self._fill(self._groups[self._names[rid]]))
+        return self[rid]
+
+
+def _positions(groups: dict, pool: Pool) -> _PerName:
+    """rid -> its position in its name's reduced group (classic's order), per name."""
+    return _PerName(groups, pool.names, lambda ids: {rid: i for i, rid in enumerate(ids)})
 
 
 class _Request:
@@ -162,6 +188,7 @@ class _Solve:
                     self._add_target(groups, name, request.request.target)
         self.specm_names = sorted(missing)
         self.speca_names.extend(self.specm_names)
+        self._role_sets = (set(self.speca_names), set(self.specm_names))
 
     def _matches_reduced(self, groups, spec) -> bool:
         mask = self.pool.match_mask(spec)
@@ -184,7 +211,7 @@ class _Solve:
         requested = set(self.specr_names)
         targets = set(self.target_rids)
         targeted_names = {pool.names[rid] for rid in targets}
-        position = {rid: i for ids in groups.values() for i, rid in enumerate(ids)}
+        position = _positions(groups, pool)
 
         def key(rid):
             ic, iv, ib, ia, it = ranks[rid]
@@ -205,11 +232,13 @@ class _Solve:
             groups = self.reduced_groups()
         with phases("encode"):
             self.roles(groups)
-            ranks = {}
-            for ids in groups.values():
-                ranks.update(rank_records(ids, pool.keys, self.policy.ignore_timestamps))
+            ignore_timestamps = self.policy.ignore_timestamps
+            ranks = _PerName(groups, pool.names,
+                             lambda ids: rank_records(ids, pool.keys, ignore_timestamps))
             solver = SatSolver()
-            encoder = Encoder(solver, pool, dict(groups), self.order_key(ranks, groups))
+            # the other names are encoded when a record the search tries depends on them
+            hot = {request.spec.name for request in self.requests}
+            encoder = Encoder(solver, pool, dict(groups), self.order_key(ranks, groups), hot=hot)
         try:
             chosen = self._optimal(solver, encoder, groups, ranks, remove, phases)
             chosen = self._packages(chosen)
@@ -250,7 +279,9 @@ class _Solve:
             for request in self.requests:
                 encoder.add_request(request.index, request.spec, request.request.optional)
             # every objective's variables must exist before the first model is taken
-            objectives = list(self.objectives(encoder, groups, ranks, remove))
+            optimizer = Optimizer(solver, self.objectives(encoder, groups, ranks, remove))
+            late: list = []  # names encoded before the objectives run: their terms in bulk
+            encoder.on_activate = late.extend
         with phases("sat"):
             solver.set_brancher(make_brancher(encoder))
             found = solver.solve(assumptions=encoder.selectors)
@@ -260,18 +291,19 @@ class _Solve:
         for selector in encoder.selectors:
             solver.add_clause([selector], reason=("requests-hold",))
         with phases("optimize"):
-            optimizer = Optimizer(solver, solver.model())
-            for label, terms in objectives:
-                optimizer.minimize(label, terms)
+            self._late_terms(encoder, optimizer, groups, ranks, late)
+            encoder.on_activate = lambda names: self._late_terms(
+                encoder, optimizer, groups, ranks, names)
+            optimizer.run(solver.model())
         self.stats = {"solves": optimizer.solves + 1, "values": optimizer.values}
         return encoder.chosen(optimizer.model)
 
     def objectives(self, encoder, groups, ranks, remove: bool):
         """Classic's objective list (``engine-algorithms.md`` §1.2), in order."""
         rec_var = encoder.rec_var
-        name_var = encoder.name_var
+        name_var = encoder.name_var  # the names encoded so far: the others join late
         specr = list(dict.fromkeys(self.specr_names))
-        speca = list(dict.fromkeys(self.speca_names))
+        speca = list(dict.fromkeys(n for n in self.speca_names if n in name_var))
         speco = list(dict.fromkeys(n for n in self.speco_names if n in name_var))
 
         requested = version_terms(specr, groups, ranks, rec_var)
@@ -288,14 +320,24 @@ class _Solve:
         if not remove:
             yield "optional-installs", [(name_var[n], 1) for n in speco]
         yield "updates", [(-rec_var[rid], 1) for rid in dict.fromkeys(self.target_rids)]
-        yield "others-channel", others[_IC]
-        yield "others-version", others[_IV]
-        yield "others-build", others[_IB]
-        yield "others-arch", others[_IA]
-        yield "package-count", [(self._count_literal(encoder, n), 1) for n in self.specm_names]
+        for label, position in _OTHERS:
+            yield label, others[position]
+        yield "package-count", [(self._count_literal(encoder, n), 1)
+                                for n in self.specm_names if n in name_var]
         timestamps = dict(others[_IT])
         timestamps.update(requested[_IT])
         yield "timestamps", list(timestamps.items())
+
+    def _late_terms(self, encoder, optimizer, groups, ranks, names: list) -> None:
+        """Names encoded late join the objectives that cover them. They are no request's
+        names (those are encoded at once), so they are classic's ``specm``, so ``speca``."""
+        speca, specm = self._role_sets
+        others = version_terms([n for n in names if n in speca], groups, ranks, encoder.rec_var)
+        for label, position in _OTHERS:
+            optimizer.extend(label, others[position])
+        optimizer.extend("timestamps", others[_IT])
+        optimizer.extend("package-count", [(self._count_literal(encoder, name), 1)
+                                           for name in names if name in specm])
 
     def _count_literal(self, encoder, name: str) -> int:
         """The literal classic's package count uses for a name: ``push_MatchSpec(name)``.
@@ -447,8 +489,8 @@ def _model_exists(pool: Pool, requests: list, memo: ValidityMemo | None, phases:
         for name in sorted({pool.names[rid] for rid in kept}):
             groups[name] = [rid for rid in pool.group(name) if rid in kept_set]
         solver = SatSolver()
-        order = {rid: i for ids in groups.values() for i, rid in enumerate(ids)}
-        encoder = Encoder(solver, pool, groups, order.__getitem__)
+        hot = {request.spec.name for request in requests}
+        encoder = Encoder(solver, pool, groups, _positions(groups, pool).__getitem__, hot=hot)
         for request in requests:
             encoder.add_request(request.index, request.spec, request.request.optional)
     try:
