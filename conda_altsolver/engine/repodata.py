@@ -25,8 +25,6 @@ once): channel, URL and flags are applied at materialisation, so one cache serve
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
 from pathlib import Path
@@ -34,6 +32,7 @@ from urllib.parse import urljoin
 
 from . import cache as _cache
 from .errors import EngineError
+from .gcpause import gc_paused
 from .repo import Repo, tracking_index
 
 MAX_REPODATA_VERSION = 2
@@ -145,7 +144,7 @@ class _BlockSource:
         passes over millions of objects cost more than freeing them) nor outlives the load.
         A small file's records stay in memory: cheaper than decoding most of them again.
         ``reopen=False`` (after a bad block) keeps answering from the parsed records."""
-        with _gc_paused():
+        with gc_paused():
             self.info, self.groups = parse_repodata(self.path)
             self.reader = None
             if self.cache_path is None:
@@ -190,7 +189,7 @@ def parse_repodata(path: str) -> tuple[dict, dict]:
     Records above ``record_version`` 1 are already dropped; nothing else is applied.
     The loops run once per record of the whole channel on a cold start: keep them plain.
     """
-    with _gc_paused():
+    with gc_paused():
         return _parse(path)
 
 
@@ -259,19 +258,6 @@ def _tracking_names(groups: dict) -> dict:
     pairs = ((name, [entry[1] for part in parts for entry in part])
              for name, parts in groups.items())
     return {feature: sorted(names) for feature, names in tracking_index(pairs).items()}
-
-
-@contextlib.contextmanager
-def _gc_paused():
-    """Millions of new containers, none of them garbage: the cyclic collector would walk
-    them again and again (it doubles ``json.loads`` time on a large channel)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _read_json(path: str) -> dict:

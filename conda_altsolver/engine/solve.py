@@ -13,12 +13,12 @@ of classic's ``get_conflicting_specs``).
 
 from __future__ import annotations
 
-import gc
 from contextlib import contextmanager
 from time import perf_counter
 
 from .encode import Encoder, make_brancher
 from .errors import PackagesNotFound, Unsatisfiable
+from .gcpause import gc_paused
 from .optimize import Optimizer, rank_records, version_terms
 from .policy import Policy
 from .pool import Pool
@@ -390,21 +390,8 @@ def solve(
     record dicts), up to ``MAX_ALTERNATIVES``: what classic's "possible package resolutions"
     warning shows.
     """
-    with _gc_paused():
+    with gc_paused():
         return _Solve(repos, specs, policy, memo).run(remove, _Phases(stats), alternatives)
-
-
-@contextmanager
-def _gc_paused():
-    """The cyclic GC finds nothing to free in a solve but costs ~30% of it (many small
-    lists and tuples); pause it for the call."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def reduced_index(
@@ -583,7 +570,7 @@ def conflicting_specs(
     items = list(specs)
     pool = _pool_for(repos, policy, memo, items)
     phases = _Phases(stats)
-    with _gc_paused():
+    with gc_paused():
         requests = _parse_requests(pool, items)
         if _reduced_is_satisfiable(pool, requests, memo, phases):
             return []
