@@ -504,17 +504,18 @@ class SatSolver:
         ``set_pb_bound`` does)."""
         pb = self._pbs[handle]
         vals = self._vals
-        added = []
+        added: dict[int, int] = {}  # literal -> coefficient, in the caller's order
         for coeff, lit in terms:
             ilit = self._internal(lit)
-            if coeff <= 0 or ilit in pb.coef or ilit ^ 1 in pb.coef or vals[ilit] == 1:
-                raise ValueError(f"add_pb_terms takes new literals, not true, with a positive "
-                                 f"coefficient, not {coeff} * {lit}")
-            added.append((coeff, ilit))
+            if (coeff <= 0 or vals[ilit] == 1 or ilit in pb.coef or ilit ^ 1 in pb.coef
+                    or ilit in added or ilit ^ 1 in added):
+                raise ValueError(f"add_pb_terms takes new literals, each once, not true, with "
+                                 f"a positive coefficient, not {coeff} * {lit}")
+            added[ilit] = coeff
         if not added:
             return
         key = _largest_first
-        for coeff, ilit in added:
+        for ilit, coeff in added.items():
             insort(pb.terms, (coeff, ilit), key=key)
             pb.coef[ilit] = coeff
             occ = self._pb_occ[ilit]
@@ -523,7 +524,7 @@ class SatSolver:
             else:
                 occ.append((handle, coeff))
             self._special[ilit] |= _PB
-        self._lits[handle].extend(ilit for _, ilit in added)
+        self._lits[handle].extend(added)
         self._changes += 1
         if self._ok:
             self._check_pb(handle)

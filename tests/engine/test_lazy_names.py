@@ -81,6 +81,8 @@ def test_pb_terms_refuse_a_true_literal_or_one_already_there():
         s.add_pb_terms(handle, [(1, a)])
     with pytest.raises(ValueError):
         s.add_pb_terms(handle, [(0, b)])
+    with pytest.raises(ValueError):
+        s.add_pb_terms(handle, [(1, b), (2, b)])
     s.add_clause([b])
     with pytest.raises(ValueError):
         s.add_pb_terms(handle, [(1, b)])
