@@ -1,9 +1,10 @@
 """Clauses for classic's SAT problem over the reduced index, created lazily.
 
 Variables (DIMACS ints from ``SatSolver.new_var``): one per record of the reduced index, one
-``installed(name)`` per name, one per tracked feature, one per "misfeature" term; a name's
-come when it is encoded, which a solve may leave until a clause first needs its records (a
-conda-forge-sized index has tens of thousands of records no tried record depends on).
+``installed(name)`` per name, one per tracked feature, one per "misfeature" term. A name's
+variables are made when it is encoded, which a solve may leave until a clause first needs
+its records (a conda-forge-sized index has tens of thousands of records that no record the
+search tries depends on).
 Constraint kinds and their ``reason`` tuples (kept for explanations):
 
 * ``("one-of", name)``: at most one record per name (native at-most-one), ``installed(name)``
