@@ -7,7 +7,7 @@ the names it reaches. This is classic's full index (``Resolve.groups``, ``tracke
 
 * ``group(name)``: the name's ids sorted best-first by classic's ``version_key``;
 * ``matches(spec)``: ids a spec matches, evaluating the version spec once per distinct
-  version text, cached per spec;
+  version text (a range bisects them, sorted in version order), cached per spec;
 * ``deps(rid)``: the record's dependencies merged as ``PackageRecord.combined_depends``
   does, plus one feature dependency per entry of ``features`` (``Resolve.ms_depends``);
   merged once per distinct dependency list, as ``Dep`` objects shared by every record;
@@ -18,6 +18,7 @@ the names it reaches. This is classic's full index (``Resolve.groups``, ``tracke
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from fnmatch import fnmatchcase
 from operator import attrgetter, itemgetter, methodcaller
 
@@ -402,7 +403,12 @@ class Pool:
         if version is not None:
             versions, distinct, keys = self._group_versions_of(spec.name, ids)
             key_test = version.key_test
-            if key_test is not None and keys is not None:
+            bounds = getattr(key_test, "bounds", None)
+            if bounds is not None and keys is not None:
+                # the keys are sorted: the ones passing are a run of them, found by bisection
+                start, stop = _span(keys, bounds)
+                ok = distinct if start == 0 and stop == len(keys) else set(distinct[start:stop])
+            elif key_test is not None and keys is not None:
                 # match(text) is key_test(its key): one call and one cache lookup less
                 ok = {text for text, key in zip(distinct, keys) if key_test(key)}
             else:
@@ -424,18 +430,35 @@ class Pool:
 
     def _group_versions_of(self, name: str, ids: tuple):
         """The group's version texts (aligned with ``ids``), its distinct ones and their
-        order keys (None if one has none), so that a spec tests each distinct version once."""
+        order keys, in key order (keys None if one has none), so that a spec tests each
+        distinct version once, or bisects the keys."""
         found = self._group_versions.get(name)
         if found is None:  # ids is the name's group, which never changes once loaded
             records = self.records
             versions = tuple([records[rid].get("version") or "" for rid in ids])
             distinct = tuple(set(versions))
             try:
-                keys = tuple([version_key(text) for text in distinct])
-            except InvalidVersion:  # the spec's own match answers (or raises) as conda does
+                pairs = sorted([(version_key(text), text) for text in distinct])
+                keys = tuple([key for key, _text in pairs])
+                distinct = tuple([text for _key, text in pairs])
+            except (InvalidVersion, TypeError):
+                # the spec's own match answers (or raises) as conda does; keys are made to be
+                # comparable (TypeError: never seen, but then no order to bisect)
                 keys = None
             found = self._group_versions[name] = (versions, distinct, keys)
         return found
+
+
+def _span(keys: tuple, bounds: tuple) -> tuple[int, int]:
+    """The run ``keys[start:stop]`` (sorted keys) inside every one of a key test's
+    ``bounds`` (see ``version._BOUNDS_OF``)."""
+    start, stop = 0, len(keys)
+    for low, low_included, high, high_included in bounds:
+        if low is not None:
+            start = max(start, (bisect_left if low_included else bisect_right)(keys, low))
+        if high is not None:
+            stop = min(stop, (bisect_right if high_included else bisect_left)(keys, high))
+    return start, stop
 
 
 _UNSET = object()  # not computed yet (None is an answer: "a spec is invalid")

@@ -565,9 +565,15 @@ def _k_tree(spec):
         if hasattr(first, "cmp") and hasattr(second, "cmp"):
             # the most common spec of all ('>=1.2,<2.0a0'): two comparisons, no inner calls
             (cmp1, target1), (cmp2, target2) = first.cmp, second.cmp
-            return _comparison_test(lambda k: cmp1(k, target1) and cmp2(k, target2), None)
-        return lambda k: first(k) and second(k)
-    return lambda k: all(test(k) for test in tests)
+            test = lambda k: cmp1(k, target1) and cmp2(k, target2)  # noqa: E731
+        else:
+            test = lambda k: first(k) and second(k)  # noqa: E731
+    else:
+        test = lambda k: all(child(k) for child in tests)  # noqa: E731
+    bounds = [getattr(child, "bounds", None) for child in tests]
+    if None not in bounds:
+        test.bounds = tuple(bound for child in bounds for bound in child)
+    return test
 
 
 def _comparison_test(test, cmp):
@@ -579,7 +585,9 @@ def _comparison_test(test, cmp):
 
 
 def _k_true(spec):
-    return lambda k: True
+    test = lambda k: True  # noqa: E731
+    test.bounds = ()
+    return test
 
 
 def _k_none(spec):
@@ -604,13 +612,30 @@ def _k_relation(spec):
             return None
         low, high = bounds
         if op == "=":
-            return lambda k: low < k < high
+            test = lambda k: low < k < high  # noqa: E731
+            test.bounds = ((low, False, high, False),)
+            return test
         return lambda k: not low < k < high
     if op == "~=":
         return _compatible_release_by_key(spec.spec, target)
     compare = _COMPARE[op]
     target = tuple(target)
-    return _comparison_test(lambda k: compare(k, target), (compare, target))
+    test = _comparison_test(lambda k: compare(k, target), (compare, target))
+    if op in _BOUNDS_OF:
+        test.bounds = (_BOUNDS_OF[op](target),)
+    return test
+
+
+#: the keys a comparison lets through, as (low, low included, high, high included); None:
+#: unbounded. A test with ``bounds`` passes exactly the keys inside every one of them
+#: (``Pool`` bisects a group's sorted keys with them instead of testing each key).
+_BOUNDS_OF = {
+    "==": lambda t: (t, True, t, True),
+    "<": lambda t: (None, False, t, False),
+    "<=": lambda t: (None, False, t, True),
+    ">": lambda t: (t, False, None, False),
+    ">=": lambda t: (t, True, None, False),
+}
 
 
 def _m_tree(spec):

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from conda_altsolver.engine.errors import InvalidSpec, InvalidVersion
+from conda_altsolver.engine.pool import _span
 from conda_altsolver.engine.spec import parse_spec
-from conda_altsolver.engine.version import parse_version, parse_version_spec
+from conda_altsolver.engine.version import parse_version, parse_version_spec, version_key
 
 pytestmark = pytest.mark.data
 
@@ -69,6 +70,33 @@ def test_version_specs(data_dir):
             if spec.match(version) is not expected:
                 failures.append(f"{text!r} on {version!r}: conda says {expected}")
     _report("version_specs (checks)", checks, failures)
+
+
+def test_version_spec_bounds(data_dir):
+    """A key test's ``bounds`` (what ``Pool`` bisects a group's sorted keys with) pass
+    exactly the versions conda says the spec matches."""
+    rows = _rows(data_dir, "version_specs.jsonl")
+    failures = []
+    bounded = 0
+    for row in rows:
+        if "error" in row:
+            continue
+        bounds = getattr(parse_version_spec(row["spec"]).key_test, "bounds", None)
+        if bounds is None:
+            continue
+        try:
+            pairs = sorted((version_key(v), v) for v, _ in row["checks"])
+        except InvalidVersion:
+            continue  # a group with an invalid version is matched text by text
+        bounded += 1
+        start, stop = _span(tuple(key for key, _ in pairs), bounds)
+        got = {v for _, v in pairs[start:stop]}
+        expected = {v for v, matches in row["checks"] if matches}
+        if got != expected:
+            failures.append(f"{row['spec']!r}: extra {sorted(got - expected)[:3]}, "
+                            f"missing {sorted(expected - got)[:3]}")
+    assert bounded > 500  # most specs are comparisons, ranges and prefixes
+    _report("version_specs (bounds)", bounded, failures)
 
 
 def _conda_field_str(spec, field: str) -> str:
