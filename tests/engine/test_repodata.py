@@ -245,8 +245,13 @@ def test_names_tracking_a_feature_without_loading_names(tmp_path, load):
     assert repo.loaded_names() == frozenset()
 
 
-def test_cached_records_share_equal_strings_and_keep_their_fields(tmp_path, load):
-    # the cache writes each name's equal strings once; what a record holds must not change
+@pytest.mark.parametrize("large", [True, False], ids=["large", "small"])
+def test_cached_records_share_equal_strings_and_keep_their_fields(tmp_path, load, monkeypatch,
+                                                                  large):
+    # a large file's cache writes each name's equal strings once, a small file's writes them
+    # as they are; what a record holds must not change either way
+    if large:
+        monkeypatch.setattr(repodata, "SHARE_ABOVE", 0)
     packages = {
         f"a-1.0-{b}.tar.bz2": record("a", build=str(b), license="MIT", subdir="linux-64",
                                      depends=["python >=3.8", "zlib"], constrains=["b <2"])
@@ -262,6 +267,6 @@ def test_cached_records_share_equal_strings_and_keep_their_fields(tmp_path, load
     if load_repodata(path, "chan", cache_dir=str(tmp_path / "cache")).cache_status == "hit":
         warm_first, warm_second = load_repodata(
             path, "chan", cache_dir=str(tmp_path / "cache")).get("a")
-        assert warm_first["depends"][0] is warm_second["depends"][0]
-        assert warm_first["license"] is warm_second["license"]
+        assert (warm_first["depends"][0] is warm_second["depends"][0]) is large
+        assert (warm_first["license"] is warm_second["license"]) is large
         assert warm_first["depends"] is not warm_second["depends"]  # lists stay per record
