@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from fnmatch import fnmatchcase
+from itertools import compress
 from operator import attrgetter, itemgetter, methodcaller
 
 from .errors import InvalidSpec, InvalidVersion
@@ -275,7 +276,7 @@ class Pool:
                 dep = cache[text] = self._dep(parse_spec(text), False)
             deps.append(dep)
         if len(deps) > 1:
-            names = {dep.name for dep in deps}
+            names = set(map(_NAME, deps))
             if len(names) != len(deps) or "*" in names:
                 return None
             deps.sort(key=_TEXT)  # merge_specs sorts by str(spec), which is Dep.text
@@ -417,7 +418,7 @@ class Pool:
             if len(ok) == len(distinct):
                 candidates = ids  # the common ">=low": every version passes
             else:
-                candidates = [rid for rid, text in zip(ids, versions) if text in ok]
+                candidates = list(compress(ids, map(ok.__contains__, versions)))
         else:
             candidates = ids
         if not check_build:
@@ -467,6 +468,7 @@ _GET_TRACK = methodcaller("get", "track_features")
 _GET_FEATURES = methodcaller("get", "features")
 _GET_PACKAGE_TYPE = methodcaller("get", "package_type")
 _TEXT = attrgetter("text")
+_NAME = attrgetter("name")
 
 
 def _distinct(records: list) -> bool:
