@@ -246,8 +246,9 @@ def test_names_tracking_a_feature_without_loading_names(tmp_path, load):
 
 
 @pytest.mark.parametrize("large", [True, False], ids=["large", "small"])
-def test_cached_records_share_equal_strings_and_keep_their_fields(tmp_path, load, monkeypatch,
-                                                                  large):
+def test_cached_records_keep_their_fields_and_share_strings_when_large(
+    tmp_path, load, monkeypatch, large
+):
     # a large file's cache writes each name's equal strings once, a small file's writes them
     # as they are; what a record holds must not change either way
     if large:
