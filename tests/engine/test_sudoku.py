@@ -60,3 +60,27 @@ def test_sudoku_conflicting_specs(data_dir):
     core = conflicting_specs([_repo(data_dir, "sudoku")], GIVENS)
     assert core and set(core) <= set(GIVENS)
     assert conflicting_specs([_repo(data_dir, "sudoku-fixed")], GIVENS) == []
+
+
+@pytest.mark.data
+def test_sudoku_shrinking_trials_share_one_budget(data_dir, monkeypatch):
+    # each given alone is a hard search (the trials end undecided): together the trials may
+    # spend the budget once, then one conflict each, and the core keeps both clashing givens
+    from conda_altsolver.engine import sat
+    from conda_altsolver.engine.solve import _TRIAL_BUDGET
+
+    spent = []
+    plain_solve = sat.SatSolver.solve
+
+    def counted(self, assumptions=(), conflict_limit=None):
+        before = self.stats["conflicts"]
+        outcome = plain_solve(self, assumptions, conflict_limit=conflict_limit)
+        if conflict_limit is not None:
+            spent.append(self.stats["conflicts"] - before)
+        return outcome
+
+    monkeypatch.setattr(sat.SatSolver, "solve", counted)
+    core = conflicting_specs([_repo(data_dir, "sudoku")], GIVENS)
+    assert set(core) == {"sudoku_2_2 ==8", "sudoku_0_3 ==8"}
+    assert len(spent) == 2
+    assert sum(spent) <= _TRIAL_BUDGET + len(spent)
