@@ -12,7 +12,8 @@ Constraint kinds and their ``reason`` tuples (kept for explanations):
 * ``("requires", rid, dep_text)``: a chosen record needs a match of each dependency; created
   by ``on_true`` the first time the record becomes true (lazy encoding); dependencies on
   virtual packages (``__x``) get none (classic enforces them only through the reduction);
-  an eager encoding may give one as binary clauses instead (``_implied_literals``);
+  an eager encoding may give one as binary clauses instead (``_implied_literals``), and
+  gives a record with a dependency nothing provides that unit clause alone;
 * ``("constrains", rid, dep_text)``: an optional dependency (``constrains``) forbids the
   non-matching records of an installed name;
 * ``("request", index)``: a root spec, guarded by a selector variable so that failures give
@@ -246,6 +247,11 @@ class Encoder:
                     self._add_other_dep(rid, var, dep)
                     continue
                 cands = self._dep_vars(dep)
+            if not cands and self.eager:
+                # the record can never be installed: in an encoding made before any search,
+                # this unit is all it needs (its other clauses would be satisfied for good)
+                self.solver.add_clause([-var], reason=("requires", rid, dep.text))
+                return
             lits = implied.get(dep)
             if lits:
                 implications.append((lits, ("requires", rid, dep.text)))

@@ -187,6 +187,28 @@ def test_reductions_sharing_a_pool_match_fresh_ones(shape, strict):
                 Reduction, records, specs, strict)
 
 
+def test_eager_encoding_rules_out_a_record_by_its_first_unmet_dependency_alone():
+    # a record whose dependency nothing provides gets one unit clause, blaming the first such
+    # dependency in merged (text) order, and no clause for its other dependencies: they would
+    # hold for good
+    records = [
+        {"name": "a", "version": "1", "build": "0", "depends": ["nowhere", "b", "missing"]},
+        {"name": "a", "version": "2", "build": "0", "depends": ["b"]},
+        {"name": "b", "version": "1", "build": "0", "depends": []},
+    ]
+    pool = _pool(records, strict=True)
+    groups = {name: list(pool.group(name)) for name in ("a", "b")}
+    solver = SatSolver()
+    encoder = encode_module.Encoder(solver, pool, groups, lambda rid: rid,
+                                    virtual_clauses=True, eager=True)
+    old = next(rid for rid in groups["a"] if pool.records[rid]["version"] == "1")
+    reasons = [r for r in solver._origin if isinstance(r, tuple) and r[:2] == ("requires", old)]
+    assert reasons == [("requires", old, "missing")]
+    assert solver.level0_value(encoder.rec_var[old]) is False
+    new = next(rid for rid in groups["a"] if pool.records[rid]["version"] == "2")
+    assert solver.solve([encoder.rec_var[new]])
+
+
 # -- the SAT core -------------------------------------------------------------------------------
 
 
