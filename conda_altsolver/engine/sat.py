@@ -76,7 +76,8 @@ class _PbConstraint:
 
 
 def _push(lists: list, lit: int, entry: tuple) -> None:
-    """Extend a literal's watch or binary list by ``entry``, creating the list if need be."""
+    """Extend a literal's watch, binary or PB-occurrence list by ``entry``, creating the list
+    if need be."""
     known = lists[lit]
     if known is None:
         lists[lit] = list(entry)
@@ -481,11 +482,7 @@ class SatSolver:
         pb = _PbConstraint(pb_terms, bound - offset, offset)
         self._pbs[cid] = pb
         for coeff, ilit in pb_terms:
-            occ = self._pb_occ[ilit]
-            if occ is None:
-                self._pb_occ[ilit] = [(cid, coeff)]
-            else:
-                occ.append((cid, coeff))
+            _push(self._pb_occ, ilit, ((cid, coeff),))
             self._special[ilit] |= _PB
         vals = self._vals
         for lit in self._trail[: self._qhead]:  # terms already true and propagated
@@ -518,11 +515,7 @@ class SatSolver:
         for ilit, coeff in added.items():
             insort(pb.terms, (coeff, ilit), key=key)
             pb.coef[ilit] = coeff
-            occ = self._pb_occ[ilit]
-            if occ is None:
-                self._pb_occ[ilit] = [(handle, coeff)]
-            else:
-                occ.append((handle, coeff))
+            _push(self._pb_occ, ilit, ((handle, coeff),))
             self._special[ilit] |= _PB
         self._lits[handle].extend(added)
         self._changes += 1
