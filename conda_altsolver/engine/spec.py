@@ -974,34 +974,83 @@ def parse_spec(text) -> MatchSpec:
         # conda's MatchSpec('') constrains nothing at all
         spec = _SPEC_CACHE[text] = MatchSpec({}, text)
         return spec
-    fields, extras = _fields_of(text)
-    spec = _SPEC_CACHE[text] = _build_spec(fields, text, **extras)
+    spec = _plain_spec(text)
+    if spec is None:
+        fields, extras = _parse_text(text)
+        spec = _build_spec(fields, text, **extras)
+    _SPEC_CACHE[text] = spec
     return spec
 
 
-def _fields_of(text: str) -> tuple[dict, dict]:
-    """``_parse_text(text)``, with a shortcut for the forms most dependencies take ("name",
-    "name >=a,<b"): one regex reads the very fields the grammar would give."""
+def _plain_spec(text: str) -> MatchSpec | None:
+    """The spec of the forms most dependencies take ("name", "name >=a,<b", "name 1.2.*
+    build*"), or None for the grammar to read: one regex reads the very fields the grammar
+    would give, and the spec is made without the general constructor's checks (a name, an
+    optional version and build, nothing else)."""
     plain = _PLAIN_SPEC.fullmatch(text)
-    if (plain is None or not _NAME_OK.fullmatch(plain[1]) or _is_tarball(text)
-            or " if " in text):
-        return _parse_text(text)
+    if plain is None:
+        return None
     name, compared, version, build = plain.groups()
-    if compared is not None:
-        return {"name": name, "version": compared}, _NO_EXTRAS
+    version = compared or version
+    cache = _MATCHER_CACHE
+    name_matcher = cache.get(("name", name))
+    if name_matcher is None:
+        name_matcher = cache[("name", name)] = LowerGlobMatch(name)
+    spec = _NEW_SPEC(MatchSpec)
+    spec.text = text
+    spec.optional = False
+    spec.target = spec._build_number = None
+    spec._name = name_matcher.raw  # lower-case and glob-free: its exact value, shared
+    spec._others = ()
     if version is None:
-        return {"name": name}, _NO_EXTRAS
+        spec.components = {"name": name_matcher}
+        spec._version = spec._build = None
+        spec._strictness = 1
+        spec._str = spec._name
+        return spec
+    version_matcher = cache.get(("version", version))
+    if version_matcher is None:
+        try:
+            version_matcher = VersionMatch(version)
+        except (InvalidSpec, InvalidVersion) as exc:
+            raise _invalid(text, str(exc)) from None
+        cache[("version", version)] = version_matcher
+    spec._version = version_matcher
     if build is None:
-        return {"name": name, "version": version}, _NO_EXTRAS
-    return {"name": name, "version": version, "build": build}, _NO_EXTRAS
+        spec.components = {"name": name_matcher, "version": version_matcher}
+        spec._build = None
+        spec._strictness = 2
+    else:
+        build_matcher = cache.get(("build", build))
+        if build_matcher is None:  # a glob at most: no regex to refuse
+            build_matcher = cache[("build", build)] = GlobMatch(build)
+        spec.components = {
+            "name": name_matcher, "version": version_matcher, "build": build_matcher,
+        }
+        spec._build = build_matcher
+        spec._strictness = 3
+    # what follows the name in the printed spec depends on the version and build alone
+    tail = _PLAIN_TAILS.get((version, build))
+    if tail is None:
+        tail = _PLAIN_TAILS[(version, build)] = _canonical_str(spec.components)[len(name):]
+    spec._str = spec._name + tail if tail else spec._name
+    return spec
 
 
-# A lower-case name, then (after one space) either comparisons joined by ',' or a bare
-# version (and, after one more space, a build). Never an '=' or '==' (_sanitize_version
-# rewrites them), '|', '!' in a bare version, '-' in a build or a second space: the
-# grammar's corner cases. (A file name and "name if condition" are refused by the caller.)
+#: (version, build) -> what follows the name in a plain spec's printed form
+_PLAIN_TAILS: dict[tuple, str] = {}
+
+
+_NEW_SPEC = object.__new__
+
+# A CEP-26 lower-case name (as _NAME_OK), then (after one space) either comparisons joined
+# by ',' or a bare version (and, after one more space, a build). Never an '=' or '=='
+# (_sanitize_version rewrites them), '|', '!' in a bare version, '-' in a build or a second
+# space: the grammar's corner cases. Nor a file name, nor "name if condition".
 _PLAIN_SPEC = re.compile(
-    r"([a-z0-9_][a-z0-9_.-]*)(?: (?:((?:>=|<=|!=|>|<)[0-9A-Za-z._+!]+"
+    r"(?!.*(?: if |\.(?i:conda|tar\.bz2)\Z))"
+    r"(" + _NAME_OK.pattern + ")"
+    r"(?: (?:((?:>=|<=|!=|>|<)[0-9A-Za-z._+!]+"
     r"(?:,(?:>=|<=|!=|>|<)[0-9A-Za-z._+!]+)*)"
     r"|([0-9A-Za-z._+*]+)(?: ([0-9A-Za-z_.+*]+))?))?"
 )
@@ -1051,4 +1100,5 @@ def clear_caches() -> None:
     _SPEC_CACHE.clear()
     _CHANNEL_CACHE.clear()
     _MATCHER_CACHE.clear()
+    _PLAIN_TAILS.clear()
     _clear_version_caches()
