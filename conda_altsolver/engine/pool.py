@@ -81,8 +81,9 @@ class Pool:
         self._groups: dict[str, tuple] = {}
         self._trackers: dict[str, list] = {}
         self._trackers_ordered: set[str] = set()  # features whose list ``trackers`` has sorted
-        self._features: list[tuple] = []  # id -> features tuple
-        self._track: list[tuple] = []  # id -> track_features tuple
+        # id -> features / track_features tuple, for the ids that have one (few do)
+        self._features: dict[int, tuple] = {}
+        self._track: dict[int, tuple] = {}
         self._featured: set[str] = set()  # names with a record that has either column
         self._deps: list = []  # id -> merged deps (None: a spec is invalid), or _UNSET
         self._deps_by_text: dict[tuple, tuple | None] = {}
@@ -114,10 +115,10 @@ class Pool:
         for column, getter in ((self._track, _GET_TRACK), (self._features, _GET_FEATURES)):
             values = list(map(getter, records))
             if any(values):  # most names have neither (split_features gives () for them too)
-                column.extend([split_features(value) if value else () for value in values])
                 self._featured.add(name)
-            else:
-                column.extend([()] * count)
+                for rid, value in zip(range(start, start + count), values):
+                    if value:
+                        column[rid] = split_features(value)
         self._deps.extend([_UNSET] * count)
         return range(start, start + count)
 
@@ -132,10 +133,12 @@ class Pool:
         loaded = self._add_group(found, name)
         if any(map(_UNMANAGEABLE.__contains__, map(_GET_PACKAGE_TYPE, found))):  # rare
             loaded = [i for i in loaded if self.records[i].get("package_type") in _UNMANAGEABLE]
-        for rid in loaded:
-            for feature in self._track[rid]:
-                self._trackers.setdefault(feature, []).append(rid)
-                self._trackers_ordered.discard(feature)
+        if name in self._featured:
+            track = self._track
+            for rid in loaded:
+                for feature in track.get(rid, ()):
+                    self._trackers.setdefault(feature, []).append(rid)
+                    self._trackers_ordered.discard(feature)
         keys = self.keys
         ids = tuple(sorted(loaded, key=keys.__getitem__, reverse=True))
         self._groups[name] = ids
@@ -204,10 +207,10 @@ class Pool:
         return self._trackers.keys()
 
     def track_features(self, rid: int) -> tuple:
-        return self._track[rid]
+        return self._track.get(rid, ())
 
     def features(self, rid: int) -> tuple:
-        return self._features[rid]
+        return self._features.get(rid, ())
 
     def is_feature_record(self, rid: int) -> bool:
         return self.records[rid].get("channel") == "@" and self.names[rid].endswith("@")
@@ -234,7 +237,7 @@ class Pool:
         depends = record.get("depends")
         depends = tuple(depends) if depends else ()
         constrains = record.get("constrains")
-        features = self._features[rid]
+        features = self._features.get(rid, ())
         key = (depends, tuple(constrains or ()), features) if constrains or features else depends
         deps = self._deps_by_text.get(key, _UNSET)
         if deps is _UNSET:
