@@ -50,17 +50,15 @@ class Dep:
 
     __slots__ = ("text", "spec", "name", "plain", "optional", "feature", "mask", "found", "pulls")
 
-    def __init__(self, spec, optional: bool, feature: str | None = None):
+    def __init__(self, spec, text: str, optional: bool, feature: str | None = None):
         self.spec = spec
-        self.text = str(spec)
-        self.name = spec.name
-        self.plain = _plain_name(spec.name)  # an exact name: its matches never change
+        self.text = text  # str(spec)
+        self.name = name = spec.name
+        self.plain = _plain_name(name)  # an exact name: its matches never change
         self.optional = optional
         self.feature = feature
         # whether the reduction's last walk follows it (classic's does not follow features)
-        self.pulls = feature is None and (
-            "track_features" not in spec.components or spec.get("track_features") is None
-        )
+        self.pulls = feature is None and "track_features" not in spec.components
         self.mask = None  # the pool's match bitset, once computed (plain names only)
         self.found = None  # the pool's matches, once computed (plain names only)
 
@@ -224,7 +222,7 @@ class Pool:
         key = text if not optional and feature is None else (text, optional, feature)
         dep = self._dep_cache.get(key)
         if dep is None:
-            dep = self._dep_cache[key] = Dep(spec, optional, feature)
+            dep = self._dep_cache[key] = Dep(spec, text, optional, feature)
         return dep
 
     def deps(self, rid: int):
@@ -321,9 +319,7 @@ class Pool:
             cached = self._open_masks.get(key)
             if cached is not None and cached[0] is found:
                 return cached[1]
-        mask = 0
-        for rid in found:
-            mask |= 1 << rid
+        mask = id_mask(found)
         if _plain_name(spec.name):
             self._masks[key] = mask
         else:
@@ -451,6 +447,19 @@ class Pool:
                 keys = None
             found = self._group_versions[name] = (versions, distinct, keys)
         return found
+
+
+def id_mask(ids) -> int:
+    """The bitset of ``ids``. Set bit by bit over the ids' own span, then shifted once: a
+    name's ids are consecutive, often far up in a large pool, where each ``|= 1 << rid``
+    would copy the whole (long) int."""
+    if not ids:
+        return 0
+    base = min(ids)
+    mask = 0
+    for rid in ids:
+        mask |= 1 << (rid - base)
+    return mask << base
 
 
 def _span(keys: tuple, bounds: tuple) -> tuple[int, int]:

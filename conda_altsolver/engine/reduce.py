@@ -26,6 +26,7 @@ from __future__ import annotations
 import sys
 from collections import deque
 
+from .pool import id_mask
 from .spec import parse_spec
 
 
@@ -291,12 +292,10 @@ class Reduction:
                     self._drop(rid, "removed due to strict channel priority")
             self.cp_filter_applied.add(name)
         setdefault = self.filter_out.setdefault
-        mask = 0
         for rid in group:
             setdefault(rid, False)
-            mask |= 1 << rid
         self._visited[name] = group
-        self._group_masks[name] = mask
+        self._group_masks[name] = id_mask(group)
         return group
 
     def _supported(self, rid: int) -> bool:
