@@ -1043,16 +1043,17 @@ _PLAIN_TAILS: dict[tuple, str] = {}
 
 _NEW_SPEC = object.__new__
 
-# A CEP-26 lower-case name (as _NAME_OK), then (after one space) either comparisons joined
-# by ',' or a bare version (and, after one more space, a build). Never an '=' or '=='
-# (_sanitize_version rewrites them), '|', '!' in a bare version, '-' in a build or a second
-# space: the grammar's corner cases. Nor a file name, nor "name if condition".
+# A CEP-26 lower-case name (as _NAME_OK), then either comparisons joined by ',' (after one
+# space or none: "x >=1", and "x!=1" as a "!=" spec prints) or, after one space, a bare
+# version (and, after one more space, a build). Never an '=' or '==' (_sanitize_version
+# rewrites them), '|', '!' in a bare version, '-' in a build or a second space: the
+# grammar's corner cases. Nor a file name, nor "name if condition".
 _PLAIN_SPEC = re.compile(
     r"(?!.*(?: if |\.(?i:conda|tar\.bz2)\Z))"
     r"(" + _NAME_OK.pattern + ")"
-    r"(?: (?:((?:>=|<=|!=|>|<)[0-9A-Za-z._+!]+"
+    r"(?: ?((?:>=|<=|!=|>|<)[0-9A-Za-z._+!]+"
     r"(?:,(?:>=|<=|!=|>|<)[0-9A-Za-z._+!]+)*)"
-    r"|([0-9A-Za-z._+*]+)(?: ([0-9A-Za-z_.+*]+))?))?"
+    r"| ([0-9A-Za-z._+*]+)(?: ([0-9A-Za-z_.+*]+))?)?"
 )
 
 
