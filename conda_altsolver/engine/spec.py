@@ -984,14 +984,14 @@ def parse_spec(text) -> MatchSpec:
 
 def _plain_spec(text: str) -> MatchSpec | None:
     """The spec of the forms most dependencies take ("name", "name >=a,<b", "name 1.2.*
-    build*"), or None for the grammar to read: one regex reads the very fields the grammar
-    would give, and the spec is made without the general constructor's checks (a name, an
-    optional version and build, nothing else)."""
+    build*") and of their printed forms, or None for the grammar to read: one regex reads
+    the very fields the grammar would give, and the spec is made without the general
+    constructor's checks (a name, an optional version and build, nothing else)."""
     plain = _PLAIN_SPEC.fullmatch(text)
     if plain is None:
         return None
-    name, compared, version, build = plain.groups()
-    version = compared or version
+    name, compared, quoted, version, build = plain.groups()
+    version = compared or quoted or version
     cache = _MATCHER_CACHE
     name_matcher = cache.get(("name", name))
     if name_matcher is None:
@@ -1044,15 +1044,16 @@ _PLAIN_TAILS: dict[tuple, str] = {}
 _NEW_SPEC = object.__new__
 
 # A CEP-26 lower-case name (as _NAME_OK), then either comparisons joined by ',' (after one
-# space or none: "x >=1", and "x!=1" as a "!=" spec prints) or, after one space, a bare
-# version (and, after one more space, a build). Never an '=' or '==' (_sanitize_version
-# rewrites them), '|', '!' in a bare version, '-' in a build or a second space: the
-# grammar's corner cases. Nor a file name, nor "name if condition".
+# space or none, or quoted in brackets: "x >=1", and "x!=1" and "x[version='>=1,<2']" as
+# such specs print) or, after one space, a bare version (and, after one more space, a
+# build). Never an '=' or '==' (_sanitize_version rewrites them), '|', '!' in a bare
+# version, '-' in a build or a second space: the grammar's corner cases. Nor a file name,
+# nor "name if condition".
+_COMPARISONS = r"(?:>=|<=|!=|>|<)[0-9A-Za-z._+!]+(?:,(?:>=|<=|!=|>|<)[0-9A-Za-z._+!]+)*"
 _PLAIN_SPEC = re.compile(
     r"(?!.*(?: if |\.(?i:conda|tar\.bz2)\Z))"
     r"(" + _NAME_OK.pattern + ")"
-    r"(?: ?((?:>=|<=|!=|>|<)[0-9A-Za-z._+!]+"
-    r"(?:,(?:>=|<=|!=|>|<)[0-9A-Za-z._+!]+)*)"
+    r"(?: ?(" + _COMPARISONS + r")|\[version='(" + _COMPARISONS + r")'\]"
     r"| ([0-9A-Za-z._+*]+)(?: ([0-9A-Za-z_.+*]+))?)?"
 )
 

@@ -269,6 +269,9 @@ PLAIN_FORMS = [
     "x if y", "x 1.0 if y", "x if", "if x", "x >=1 if y", "x 1.0 py.CONDA", "x 1.0 b.Tar.Bz2",
     "x 1.0 if", "x-1 1.0", "x_ >=1", "a__b", "_x_ 1", "x 1.* *_cp310", "x!=1", "x>=1,<2",
     "x<2", "x->=1", "x!=1 py_0", "x!=1.*", "x>=1.0a0,!=1.5", "x!= 1", "x!=1,", "x==1", "x=1",
+    "x[version='>=1,<2']", "x[version='!=1']", "x[version='1.0']", "x[version='>=1'",
+    "x[version=>=1]", "x [version='>=1']", "x[version='>=1'][build=py]", "x[version='>=1|<0']",
+    "x[version=\"<2\"]",
 ]
 
 
