@@ -964,10 +964,9 @@ def parse_spec(text) -> MatchSpec:
     """The ``MatchSpec`` of ``text`` (cached); raises ``InvalidSpec`` naming the text and why."""
     if text.__class__ is MatchSpec:
         return text
-    try:
-        return _SPEC_CACHE[text]
-    except KeyError:
-        pass
+    spec = _SPEC_CACHE.get(text)  # most texts are parsed once: a miss must be cheap
+    if spec is not None:
+        return spec
     if not isinstance(text, str):
         raise _invalid(text, "not a string")
     if not text:
@@ -1051,10 +1050,10 @@ _NEW_SPEC = object.__new__
 # nor "name if condition".
 _COMPARISONS = r"(?:>=|<=|!=|>|<)[0-9A-Za-z._+!]+(?:,(?:>=|<=|!=|>|<)[0-9A-Za-z._+!]+)*"
 _PLAIN_SPEC = re.compile(
-    r"(?!.*(?: if |\.(?i:conda|tar\.bz2)\Z))"
     r"(" + _NAME_OK.pattern + ")"
     r"(?: ?(" + _COMPARISONS + r")|\[version='(" + _COMPARISONS + r")'\]"
-    r"| ([0-9A-Za-z._+*]+)(?: ([0-9A-Za-z_.+*]+))?)?"
+    r"| (?!if )([0-9A-Za-z._+*]+)(?: ([0-9A-Za-z_.+*]+))?)?"  # " if " only comes here
+    r"(?<!(?i:\.conda))(?<!(?i:\.tar\.bz2))"
 )
 
 
