@@ -141,10 +141,8 @@ class Reduction:
 
     def strict_channel(self, name: str):
         """The channel of the name's best priority (ties: the best record's channel)."""
-        try:
+        if name in self._strict_channel:  # its value may be None
             return self._strict_channel[name]
-        except KeyError:
-            pass
         pool = self.pool
         best = None
         best_priority = None

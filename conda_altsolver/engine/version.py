@@ -149,10 +149,9 @@ _COMPONENTS: dict[str, tuple] = {}
 
 
 def _component(text: str):
-    try:
-        return _COMPONENTS[text]
-    except KeyError:
-        pass
+    known = _COMPONENTS.get(text)  # version_key asks only after missing it
+    if known is not None:
+        return known
     parts = _component_parts(text)
     if parts is None:
         return None
