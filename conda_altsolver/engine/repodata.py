@@ -206,24 +206,31 @@ def _parse(path: str) -> tuple[dict, dict]:
     packages = _section(data, "packages", path)
     conda_packages = _section(data, "packages.conda", path)
     groups: dict[str, tuple[list, list]] = {}
+    # the loops run once per record of the channel: the common record (a dict with a string
+    # name and no record_version) is read inline, any other goes through _record_name
     for fn, record in conda_packages.items():
-        name = _record_name(record, fn, path)
-        if name is None:
-            continue
-        twin = packages.get(fn[:-6] + ".tar.bz2")
-        if twin is not None:
-            record["legacy_bz2_md5"] = twin.get("md5")
-            record["legacy_bz2_size"] = twin.get("size")
+        name = record.get("name") if record.__class__ is dict else None
+        if name.__class__ is not str or not name or "record_version" in record:
+            name = _record_name(record, fn, path)
+            if name is None:
+                continue
+        if packages:
+            twin = packages.get(fn[:-6] + ".tar.bz2")
+            if twin is not None:
+                record["legacy_bz2_md5"] = twin.get("md5")
+                record["legacy_bz2_size"] = twin.get("size")
         entry = groups.get(name)
         if entry is None:
             entry = groups[name] = ([], [])
         entry[0].append((fn, record))
     for fn, record in packages.items():
-        name = _record_name(record, fn, path)
-        if name is None:
-            continue
+        name = record.get("name") if record.__class__ is dict else None
+        if name.__class__ is not str or not name or "record_version" in record:
+            name = _record_name(record, fn, path)
+            if name is None:
+                continue
         # conda's twin test is on the key alone: "<stem>.conda" present means shadowed.
-        has_twin = bool(conda_packages) and fn[:-8] + ".conda" in conda_packages
+        has_twin = fn[:-8] + ".conda" in conda_packages if conda_packages else False
         entry = groups.get(name)
         if entry is None:
             entry = groups[name] = ([], [])
