@@ -86,7 +86,7 @@ def prepare_altsolver():
     importlib.import_module("conda_altsolver.engine.repodata")
     if _engine_solve() is not None:
         # a failed solve imports its explainer on first use: imports stay outside the
-        # timed span, as every solver's do (1.3-1.9 ms, a sixth of pytorch's solve)
+        # timed span, as every solver's do (1.3-1.9 ms: an eighth of pytorch's solve)
         importlib.import_module("conda_altsolver.engine.explain")
 
 

@@ -206,8 +206,8 @@ def _parse(path: str) -> tuple[dict, dict]:
     packages = _section(data, "packages", path)
     conda_packages = _section(data, "packages.conda", path)
     groups: dict[str, tuple[list, list]] = {}
-    # the loops run once per record of the channel: the common record (a dict with a string
-    # name and no record_version) is read inline, any other goes through _record_name
+    # the common record (a dict with a string name, no record_version) is read inline; any
+    # other goes through _record_name, which drops it or raises naming it
     for fn, record in conda_packages.items():
         name = record.get("name") if record.__class__ is dict else None
         if name.__class__ is not str or not name or "record_version" in record:
