@@ -62,8 +62,16 @@ class _DepGraph:
 
     def _depends_of(self, rids) -> dict:
         """The records' depends in first appearance order (dict keys), each record's once."""
-        own = self._own_children
-        return dict.fromkeys(_chain.from_iterable([own(rid) for rid in rids]))
+        return dict.fromkeys(_chain.from_iterable(self._records_children(rids)))
+
+    def _records_children(self, rids):
+        """``_own_children`` of each of ``rids``, in order. The searches walk the same records
+        from many nodes: the ones met for the first time are parsed, and the rest are read
+        from the cache in one pass, without a call per record."""
+        known = self._record_children
+        for rid in set(rids).difference(known):
+            self._own_children(rid)
+        return map(known.__getitem__, rids)
 
     def _has_children(self, node: str) -> bool:
         """Whether ``children(node)`` is not empty, without building it (the searches
@@ -133,10 +141,10 @@ class _DepGraph:
         the second time, so each is taken once, and no node's own children are built."""
         found: dict[str, None] = {}
         level = (root,)
-        matches, own = self.matches, self._own_children
+        matches = self.matches
         for length in range(1, depth + 1):
-            rids = dict.fromkeys(_chain.from_iterable([matches(node) for node in level]))
-            below = _chain.from_iterable([own(rid) for rid in rids])
+            rids = dict.fromkeys(_chain.from_iterable(map(matches, level)))
+            below = _chain.from_iterable(self._records_children(rids))
             if length == depth:  # the last level, straight into a copy (no level dict)
                 return dict.fromkeys(_chain(found, below))
             level = dict.fromkeys(below)

@@ -19,6 +19,9 @@ Internals, for speed in CPython:
   clauses sit in per-literal implication lists;
 - at-most-one and PB constraints are propagators triggered per literal (``_special`` flags);
   their reasons are built only when conflict analysis asks (``_raux`` says which trigger);
+- an ``IMPLIED`` constraint ``[-v, l1, l2, ...]`` stands for the binary clauses ``-v or li``
+  (``add_implied_many``), which its id watches in the implication lists: one id, kind and
+  reason per group, not per clause; its reasons are rebuilt from the assignment too;
 - learnt clauses keep the ids they were resolved from, so a refutation can be expanded back
   to original constraints (resolvo's ``analyze_unsolvable``); the worse half of long learnt
   clauses stops being watched every few thousand conflicts.
@@ -34,8 +37,9 @@ from __future__ import annotations
 
 from bisect import insort
 from heapq import heapify, heappop, heappush
+from itertools import islice
 
-CLAUSE, LEARNT, AT_MOST_ONE, PSEUDO_BOOLEAN = 0, 1, 2, 3
+CLAUSE, LEARNT, AT_MOST_ONE, PSEUDO_BOOLEAN, IMPLIED = 0, 1, 2, 3, 4
 # _special flag bits, per literal: which native propagators the literal becoming true wakes.
 _AMO, _PB, _CALLBACK = 1, 2, 4
 _RESTART_UNIT = 128
@@ -280,7 +284,9 @@ class SatSolver:
         """``add_clause([-var, lit], reason)`` for each literal of each ``(lits, reason)`` of
         ``pairs``: every literal is implied by ``var``. Encoders pass the same ``lits`` tuple
         for every record that shares a dependency, so it is validated and translated once
-        per tuple; with nothing assigned, each binary clause is stored and watched directly."""
+        per tuple; with nothing assigned, each pair is one ``IMPLIED`` constraint (its
+        literals ``[-var, *lits]``) whose binary clauses are watched directly, not a
+        constraint per literal."""
         if self._trail or not self._ok or not 0 < var <= self._num_vars:
             self._add_each(self._add_implied, var, pairs)
             return
@@ -301,11 +307,12 @@ class SatSolver:
                 if self._add_general(self._add_implied, var, pairs, index):
                     break
                 continue
-            for tail in known[1]:
-                cid = len(clause_lits)
-                clause_lits.append([head, tail])
-                kinds.append(CLAUSE)
-                origin.append(reason)
+            cid = len(clause_lits)
+            tails = known[1]
+            clause_lits.append([head, *tails])
+            kinds.append(IMPLIED)
+            origin.append(reason)
+            for tail in tails:
                 head_binaries.append(tail)  # two appends: cheaper than += (tail, cid)
                 head_binaries.append(cid)
                 implied = binaries[tail]
@@ -714,6 +721,7 @@ class SatSolver:
                     if val == 1:
                         continue
                     if val == 2:
+                        self._confl_lits = [other, false_lit]  # the clause, if cid is IMPLIED
                         self._qhead = qhead
                         self._count(qhead - start, visits)
                         return cid
@@ -837,8 +845,30 @@ class SatSolver:
         lit = 2 * var if self._vals[2 * var] == 1 else 2 * var + 1
         if kind == AT_MOST_ONE:
             return [lit, self._raux[var] ^ 1]
+        if kind == IMPLIED:
+            group = self._lits[cid]
+            head = group[0]
+            return [lit, head] if lit != head else [lit, self._implied_cause(group, var)]
         pb = self._pbs[cid]
         return [lit] + self._pb_excess(pb, self._raux[var], pb.bound - pb.coef[lit ^ 1])
+
+    def _implied_cause(self, group: list[int], var: int) -> int:
+        """The literal of an ``IMPLIED`` constraint ``group`` whose falsity ruled out its
+        head variable ``var``: the first of its false literals on the trail, the one that
+        propagated (as its own binary clause would have). A lower level is earlier on the
+        trail; within a level the trail says."""
+        vals = self._vals
+        level = self._level
+        limit = level[var]
+        false = [t for t in group[1:] if vals[t] == 2 and level[t >> 1] <= limit]
+        if len(false) > 1:
+            low = min([level[t >> 1] for t in false])
+            false = [t for t in false if level[t >> 1] == low]
+            if len(false) > 1:
+                negations = {t ^ 1 for t in false}
+                start = self._trail_lim[low - 1] if low else 0
+                false = [lit ^ 1 for lit in islice(self._trail, start, None) if lit in negations]
+        return false[0]
 
     # ------------------------------------------------------------------ integrating additions
 

@@ -300,26 +300,62 @@ def test_add_requires_many_is_add_requires_one_by_one(seed):
 
 @pytest.mark.parametrize("seed", range(40))
 def test_add_implied_many_is_add_clause_one_by_one(seed):
-    """The bulk call stores the same binary clauses, in the same order, with the same watches
-    and reasons, as one ``add_clause([-var, lit])`` per literal: the variable itself or its
-    negation among the literals, and assignments made before, included."""
+    """The bulk call (one ``IMPLIED`` constraint per pair) searches exactly as one
+    ``add_clause([-var, lit])`` per literal: the same answers, cores, refutation reasons and
+    search statistics, under assumption sets that force conflicts, with the variable itself
+    or its negation among the literals, repeats, and assignments made before, included."""
     rnd = random.Random(seed)
+    size = 16
     records = []
-    for index in range(10):
-        var = rnd.randint(1, 12)
-        pairs = [(tuple(rnd.choice((1, -1)) * rnd.randint(1, 12)
+    for index in range(14):
+        var = rnd.randint(1, size)
+        pairs = [(tuple(rnd.choice((1, -1)) * rnd.randint(1, size)
                         for _ in range(rnd.randint(1, 4))), ("r", index, k))
                  for k in range(rnd.randint(0, 4))]
         records.append((var, pairs))
-    unit = rnd.randint(1, 12) if seed % 3 == 0 else None
+    extra = [[rnd.choice((1, -1)) * rnd.randint(1, size) for _ in range(rnd.randint(2, 4))]
+             for _ in range(12)]
+    unit = rnd.randint(1, size) if seed % 3 == 0 else None
+    assumption_sets = [[rnd.choice((1, -1)) * v for v in rnd.sample(range(1, size + 1), k)]
+                       for k in (2, 4, 6, 8, 10)]
 
     def one_by_one(s, var, pairs):
         for lits, reason in pairs:
             for lit in lits:
                 s.add_clause([-var, lit], reason)
 
-    assert _bulk_state(records, unit, SatSolver.add_implied_many) == _bulk_state(
-        records, unit, one_by_one)
+    def run(add):
+        s = SatSolver()
+        s.new_vars(size)
+        if unit is not None:
+            s.add_clause([unit], ("unit",))
+        for var, pairs in records:
+            add(s, var, pairs)
+        for index, clause in enumerate(extra):
+            s.add_clause(clause, ("extra", index))
+        found = []
+        for assumptions in assumption_sets:
+            if s.solve(assumptions):
+                found.append(("model", sorted(s.model())))
+            else:
+                found.append(("core", sorted(s.core()), s.conflict_reasons()))
+        return found, s.stats
+
+    assert run(SatSolver.add_implied_many) == run(one_by_one)
+
+
+def test_implied_reasons_explain_a_refutation():
+    """A refutation through ``IMPLIED`` constraints names the pairs it used, both ways: a
+    record that implies a false literal, and a literal implied true by a record."""
+    s = SatSolver()
+    a, b, c, d = s.new_vars(4)
+    s.add_implied_many(a, [((b, -c), "a needs b, not c")])
+    s.add_implied_many(d, [((c,), "d needs c")])
+    assert s.solve([a, d]) is False
+    assert sorted(s.core()) == [a, d]
+    assert sorted(s.conflict_reasons()) == ["a needs b, not c", "d needs c"]
+    assert s.solve([a]) and {a, b} <= s.model() and c not in s.model()
+    assert s.solve([d, -b]) and d in s.model() and a not in s.model()
 
 
 def test_add_clause_fast_path_still_validates():
