@@ -748,6 +748,37 @@ def test_bulk_additions_match_one_by_one(seed):
         check_model(bulk, expected_clauses)
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_add_units_is_add_clause_one_by_one(seed):
+    """add_units stores, assigns and refutes exactly as one add_clause([lit]) per literal:
+    units already true or false at level 0 (from earlier units or propagation), repeats,
+    and the answers, cores and refutation reasons that follow."""
+    rng = random.Random(9100 + seed)
+    num_vars = rng.randint(3, 8)
+    clauses = random_cnf(rng, num_vars, rng.randint(1, 8))
+    batches = [[rng.choice((1, -1)) * rng.randint(1, num_vars)
+                for _ in range(rng.randint(1, 4))] for _ in range(3)]
+
+    def run(bulk):
+        solver = SatSolver()
+        solver.new_vars(num_vars)
+        for index, clause in enumerate(clauses):
+            solver.add_clause(clause, ("clause", index))
+        found = []
+        for index, batch in enumerate(batches):
+            if bulk:
+                solver.add_units(batch, ("batch", index))
+            else:
+                for lit in batch:
+                    solver.add_clause([lit], ("batch", index))
+            result = solver.solve([1])
+            found.append((result, sorted(solver.model()) if result else solver.core(),
+                          solver.conflict_reasons() if not result else None))
+        return found, solver._lits, solver._origin, list(solver._trail), solver._ok
+
+    assert run(True) == run(False)
+
+
 def test_bulk_additions_validate_their_literals():
     solver = SatSolver()
     solver.new_vars(3)
