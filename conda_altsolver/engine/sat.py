@@ -874,20 +874,17 @@ class SatSolver:
     def _implied_cause(self, group: list[int], var: int) -> int:
         """The literal of an ``IMPLIED`` constraint ``group`` whose falsity ruled out its
         head variable ``var``: the first of its false literals on the trail, the one that
-        propagated (as its own binary clause would have). A lower level is earlier on the
-        trail; within a level the trail says."""
+        propagated (as its own binary clause would have)."""
         vals = self._vals
         level = self._level
         limit = level[var]
         false = [t for t in group[1:] if vals[t] == 2 and level[t >> 1] <= limit]
-        if len(false) > 1:
-            low = min([level[t >> 1] for t in false])
-            false = [t for t in false if level[t >> 1] == low]
-            if len(false) > 1:
-                negations = {t ^ 1 for t in false}
-                start = self._trail_lim[low - 1] if low else 0
-                false = [lit ^ 1 for lit in islice(self._trail, start, None) if lit in negations]
-        return false[0]
+        if len(false) == 1:
+            return false[0]
+        low = min([level[t >> 1] for t in false])  # the trail from that level's start
+        negations = {t ^ 1 for t in false}
+        start = self._trail_lim[low - 1] if low else 0
+        return next(lit ^ 1 for lit in islice(self._trail, start, None) if lit in negations)
 
     # ------------------------------------------------------------------ integrating additions
 
