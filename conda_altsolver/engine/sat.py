@@ -364,26 +364,17 @@ class SatSolver:
             for lit in lits:
                 self.add_clause([lit], reason)
             return
-        # _add_internal_clause per unit, inlined: each unit is stored, then holds at level 0
+        # _add_internal_clause per unit, its storing inlined (a unit needs no watches)
         clause_lits = self._lits
         kinds = self._kind
         origin = self._origin
-        vals = self._vals
-        level = self._level
         for ilit in internal:
             cid = len(clause_lits)
             clause_lits.append([ilit])
             kinds.append(CLAUSE)
             origin.append(reason)
-            if not self._ok:
-                continue
-            val = vals[ilit]
-            if val and level[ilit >> 1] == 0:
-                if val == 2:
-                    self._set_unsat(cid, [ilit])
-                continue
-            self._backtrack(0)
-            self._assign(ilit, cid)
+            if self._ok:
+                self._integrate_unit(cid)
         self._changes += len(internal)
 
     def add_implications(self, sources, target: int, reason: object = None) -> None:
