@@ -264,6 +264,10 @@ class Pool:
             deps.append(self._dep(parse_spec(f"*[track_features={feature}]"), False, feature))
         return tuple(deps)
 
+    def parsed_dep(self, text: str):
+        """The ``Dep`` of a dependency text ``deps`` has parsed already, or None."""
+        return self._text_deps.get(text)
+
     def _plain_deps(self, depends: tuple):
         """The common case of ``_merge_deps``: each name once, nothing to intersect, so the
         merge is a sort by spec text (``merge_specs``' order); None when a name repeats."""

@@ -436,7 +436,9 @@ def test_reachable_matches_the_queue_walk(seed):
     for _ in range(10):
         root = rnd.choice([*NAMES, f"{rnd.choice(NAMES)} >={rnd.randint(1, 3)}"])
         depth = rnd.randint(1, 4)
-        assert graph.reachable(root, depth) == _reference_reachable(graph, root, depth)
+        expected = _reference_reachable(graph, root, depth)
+        assert graph.reachable(root, depth) == expected
+        assert graph.reached_set(root, depth) == set(expected)
 
 
 # -- the brancher -------------------------------------------------------------------------------
