@@ -21,12 +21,12 @@ from .policy import KEY_BUILD_NUMBER, KEY_CHANNEL, KEY_NOARCH, KEY_TIMESTAMP, KE
 
 def rank_records(ids, keys, ignore_timestamps: bool) -> dict:
     """Classic's rank walk (``generate_version_metrics``) over one name's reduced records,
-    best first: rid -> (channel, version, build number, noarch, timestamp) ranks."""
+    best first, with their order keys (aligned with ``ids``): rid -> (channel, version,
+    build number, noarch, timestamp) ranks."""
     ranks = {}
     previous = None
     ic = iv = ib = ia = it = 0
-    for rid in ids:
-        key = keys[rid]
+    for rid, key in zip(ids, keys):
         if previous is None:
             pass
         elif previous[0] != key[0] or previous[KEY_CHANNEL] != key[KEY_CHANNEL]:

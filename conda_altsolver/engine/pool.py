@@ -75,7 +75,6 @@ class Pool:
         self.group_keys = make_group_keys(policy)
         self.records: list[dict] = []
         self.names: list[str] = []
-        self.keys: list[tuple] = []
         self._groups: dict[str, tuple] = {}
         self._trackers: dict[str, list] = {}
         self._trackers_ordered: set[str] = set()  # features whose list ``trackers`` has sorted
@@ -101,15 +100,15 @@ class Pool:
 
     # -- loading -------------------------------------------------------------------------
 
-    def _add_group(self, records: list, name: str) -> range:
-        """Give every record of a name an id, its key and its feature columns, at once (the
-        pool adds every record it loads: one loop per column, not a call per record)."""
+    def _add_group(self, records: list, name: str) -> tuple[range, list]:
+        """Give every record of a name an id and its feature columns, at once (the pool adds
+        every record it loads: one loop per column, not a call per record); return the ids
+        and the records' order keys."""
         keys = self.group_keys(records)  # first: an invalid version leaves the pool as it was
         start = len(self.records)
         count = len(records)
         self.records.extend(records)
         self.names.extend([name] * count)
-        self.keys.extend(keys)
         for column, getter in ((self._track, _GET_TRACK), (self._features, _GET_FEATURES)):
             values = list(map(getter, records))
             if any(values):  # most names have neither (split_features gives () for them too)
@@ -118,7 +117,7 @@ class Pool:
                     if value:
                         column[rid] = split_features(value)
         self._deps.extend([_UNSET] * count)
-        return range(start, start + count)
+        return range(start, start + count), keys
 
     def group(self, name: str) -> tuple:
         """The name's record ids, best first (classic's group order)."""
@@ -128,19 +127,29 @@ class Pool:
         found = [record for repo in self.repos for record in repo.get(name)]
         if not _distinct(found):
             found = _unique(found)
-        loaded = self._add_group(found, name)
+        loaded, keys = self._add_group(found, name)
+        # best first, equal keys in load order (a stable sort, reversed)
+        order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
+        ids = tuple(map(loaded.start.__add__, order))
         if any(map(_UNMANAGEABLE.__contains__, map(_GET_PACKAGE_TYPE, found))):  # rare
-            loaded = [i for i in loaded if self.records[i].get("package_type") in _UNMANAGEABLE]
+            records = self.records
+            ids = tuple([i for i in ids if records[i].get("package_type") in _UNMANAGEABLE])
         if name in self._featured:
             track = self._track
-            for rid in loaded:
+            for rid in sorted(ids):  # load order
                 for feature in track.get(rid, ()):
                     self._trackers.setdefault(feature, []).append(rid)
                     self._trackers_ordered.discard(feature)
-        keys = self.keys
-        ids = tuple(sorted(loaded, key=keys.__getitem__, reverse=True))
         self._groups[name] = ids
         return ids
+
+    def keys_of(self, ids) -> list:
+        """The records' order keys (``policy.make_group_keys``), computed again: a name's
+        keys sort it once, when it loads, and rank it only if a solve encodes it (a few
+        names in a hundred on a large channel), so keeping a key per loaded record would
+        cost megabytes for little."""
+        records = self.records
+        return self.group_keys([records[rid] for rid in ids])
 
     def loaded_names(self):
         return self._groups.keys()
@@ -164,7 +173,7 @@ class Pool:
                 "channel": "@", "subdir": "", "track_features": feature, "depends": [],
                 "fn": name, "md5": "12345678901234567890123456789012",
             }
-            rid = self._add_group([record], name)[0]
+            rid = self._add_group([record], name)[0][0]
             self._groups[name] = (rid,)
             self._trackers.setdefault(feature, []).append(rid)
             self._trackers_ordered.discard(feature)

@@ -234,7 +234,7 @@ class _Solve:
             self.roles(groups)
             ignore_timestamps = self.policy.ignore_timestamps
             ranks = _PerName(groups, pool.names,
-                             lambda ids: rank_records(ids, pool.keys, ignore_timestamps))
+                             lambda ids: rank_records(ids, pool.keys_of(ids), ignore_timestamps))
             solver = SatSolver()
             # the other names are encoded when a record the search tries depends on them
             hot = {request.spec.name for request in self.requests}
