@@ -229,10 +229,11 @@ class Encoder:
         known = self._dep_cands
         name_var = self.name_var
         groups = self.groups
-        late = [dep.name for dep in deps if dep.name not in name_var and dep.name in groups
-                and dep not in known and self._is_plain(dep)]
-        if late:
-            self._activate(list(dict.fromkeys(late)))  # together: one allocation, one call
+        if len(name_var) < len(groups):  # else every name is encoded (eager encodings)
+            late = [dep.name for dep in deps if dep.name not in name_var and dep.name in groups
+                    and dep not in known and self._is_plain(dep)]
+            if late:
+                self._activate(list(dict.fromkeys(late)))  # together: one allocation, one call
         implied = self._dep_implied
         pairs = []  # (cands, reason) of plain dependencies, added in one solver call
         implications = []  # (literals, reason): the eager form of some (see _dep_vars)
