@@ -104,8 +104,7 @@ class _DepGraph:
         dep = self.pool.parsed_dep(text)
         if dep is not None:
             self._canonical[text] = dep.text
-            if dep.text not in self._names:
-                self._names[dep.text] = dep.name
+            self._names.setdefault(dep.text, dep.name)
             return dep.text
         try:
             canonical = str(parse_spec(text))
