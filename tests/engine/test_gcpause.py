@@ -44,11 +44,11 @@ def test_objects_the_process_froze_stay_frozen(collector):
     frozen = [[1]]
     gc.freeze()
     try:
-        count = gc.get_freeze_count()
         with gc_paused():
             made = [[2]]
-        assert gc.get_freeze_count() == count
-        assert not _in_generation(frozen[0], 2)
+        # The count itself may drop: anything frozen that the block frees leaves it.
+        assert gc.get_freeze_count() > 0
+        assert not any(_in_generation(frozen[0], generation) for generation in range(3))
         assert not _in_generation(made[0], 2)  # left young, as before this helper
     finally:
         gc.unfreeze()
