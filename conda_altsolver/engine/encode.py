@@ -236,15 +236,17 @@ class Encoder:
                 self._activate(list(dict.fromkeys(late)))  # together: one allocation, one call
         implied = self._dep_implied
         pairs = []  # (cands, reason) of plain dependencies, added in one solver call
-        implications = []  # (literals, reason): the eager form of some (see _dep_vars)
+        implications = []  # literals: the eager form of some (see _dep_vars), and their deps
+        implying = []
         for dep in deps:
             cands = known.get(dep)  # known: a plain dependency met before
             if cands is None:
                 if not self._is_plain(dep):
                     # clauses keep the dependencies' order: the ones gathered so far first
-                    self._add_requires(var, pairs, implications)
+                    self._add_requires(rid, var, pairs, implications, implying)
                     pairs = []
                     implications = []
+                    implying = []
                     self._add_other_dep(rid, var, dep)
                     continue
                 cands = self._dep_vars(dep)
@@ -255,17 +257,19 @@ class Encoder:
                 return
             lits = implied.get(dep)
             if lits:
-                implications.append((lits, ("requires", rid, dep.text)))
+                implications.append(lits)
+                implying.append(dep)
             else:
                 pairs.append((cands, ("requires", rid, dep.text)))
-        self._add_requires(var, pairs, implications)
+        self._add_requires(rid, var, pairs, implications, implying)
 
-    def _add_requires(self, var: int, pairs: list, implications: list) -> None:
+    def _add_requires(self, rid: int, var: int, pairs: list, implications: list,
+                      implying: list) -> None:
         if pairs:
             self.solver.add_requires_many(var, pairs)
             self.requirements.extend([(var, cands) for cands, _reason in pairs if cands])
         if implications:  # eager encodings only, which are searched without the brancher
-            self.solver.add_implied_many(var, implications)
+            self.solver.add_implied_group(var, implications, _Requires(rid, implying))
 
     def _is_plain(self, dep) -> bool:
         """A dependency that is one "requires" clause over its reduced candidates."""
@@ -383,6 +387,23 @@ class Encoder:
         """Record ids true in ``model`` (a set of true variables)."""
         var_rec = self.var_rec
         return [var_rec[v] for v in model if v in var_rec]
+
+
+class _Requires:
+    """The ``("requires", rid, dep_text)`` reasons of a record's ``deps``, made only when a
+    refutation cites one (an eager encoding gives the solver tens of thousands)."""
+
+    __slots__ = ("rid", "deps")
+
+    def __init__(self, rid: int, deps: list):
+        self.rid = rid
+        self.deps = deps
+
+    def __getitem__(self, index: int) -> tuple:
+        return "requires", self.rid, self.deps[index].text
+
+    def __len__(self) -> int:
+        return len(self.deps)
 
 
 def make_brancher(encoder):

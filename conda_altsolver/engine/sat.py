@@ -20,8 +20,10 @@ Internals, for speed in CPython:
 - at-most-one and PB constraints are propagators triggered per literal (``_special`` flags);
   their reasons are built only when conflict analysis asks (``_raux`` says which trigger);
 - an ``IMPLIED`` constraint ``[-v, l1, l2, ...]`` stands for the binary clauses ``-v or li``
-  (``add_implied_many``), which its id watches in the implication lists: one id, kind and
-  reason per group, not per clause; its reasons are rebuilt from the assignment too;
+  (``add_implied_group``: every dependency of a record at once), which its id watches in the
+  implication lists: one id and kind per call, not per clause. Its reasons are rebuilt from
+  the assignment (propagation notes in ``_raux`` which literal ruled ``v`` out), and a proof
+  records the literal it used, which tells the part, and so the reason, apart;
 - learnt clauses keep the ids they were resolved from, so a refutation can be expanded back
   to original constraints (resolvo's ``analyze_unsolvable``); the worse half of long learnt
   clauses stops being watched every few thousand conflicts.
@@ -35,9 +37,9 @@ conflict; a later violation is caught by their propagators.
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_right, insort
 from heapq import heapify, heappop, heappush
-from itertools import islice
+from operator import itemgetter
 
 CLAUSE, LEARNT, AT_MOST_ONE, PSEUDO_BOOLEAN, IMPLIED = 0, 1, 2, 3, 4
 # _special flag bits, per literal: which native propagators the literal becoming true wakes.
@@ -45,6 +47,7 @@ _AMO, _PB, _CALLBACK = 1, 2, 4
 _RESTART_UNIT = 128
 _ACTIVITY_DECAY = 1 / 0.95
 _REDUCE_FIRST, _REDUCE_STEP = 2000, 300  # conflicts between learnt-clause clean-ups: 2000 + 300k
+_PROOF_ORDER = itemgetter(0, 1)  # (id, part, reason): constraints in the order added
 
 
 def _luby(index: int) -> int:
@@ -63,6 +66,22 @@ def _luby(index: int) -> int:
 def _largest_first(term: tuple[int, int]) -> tuple[int, int]:
     """A PB term's sort key: largest coefficient first, then by literal."""
     return (-term[0], term[1])
+
+
+class _ImpliedReasons:
+    """The reasons of an ``IMPLIED`` constraint made of several parts (``add_implied_group``):
+    part ``k`` holds the group's literals up to ``ends[k]`` and has ``reasons[first + k]``."""
+
+    __slots__ = ("ends", "reasons", "first")
+
+    def __init__(self, ends: list, reasons, first: int):
+        self.ends = ends
+        self.reasons = reasons
+        self.first = first
+
+    def part_of(self, group: list, lit: int) -> int:
+        """The part of ``group`` (the constraint's literals) that holds ``lit``."""
+        return self.first + bisect_right(self.ends, group.index(lit, 1) - 1)
 
 
 class _PbConstraint:
@@ -97,7 +116,7 @@ class SatSolver:
         self._vals = bytearray(2)
         self._level = [0]
         self._reason = [-1]
-        self._raux = [0]
+        self._raux = [0]  # per var: the trigger of a native or IMPLIED reason (see _reason_lits)
         self._seen = bytearray(1)
         self._activity = [0.0]
         self._phase = bytearray(1)  # saved sign for default decisions; 1 = false first
@@ -116,6 +135,7 @@ class SatSolver:
         self._callbacks: dict[int, tuple] = {}  # var -> callbacks, shared by on_true_many
         self._cands: dict[int, tuple] = {}  # id(cands) -> (cands, internal, set): add_requires
         self._implied: dict[int, tuple] = {}  # id(lits) -> (lits, internal, variables)
+        self._grouped: set[int] = set()  # IMPLIED ids of several parts (_ImpliedReasons)
         self._pending: list[int] = []
         self._trail: list[int] = []
         self._trail_lim: list[int] = []
@@ -282,36 +302,51 @@ class SatSolver:
 
     def add_implied_many(self, var: int, pairs: list) -> None:
         """``add_clause([-var, lit], reason)`` for each literal of each ``(lits, reason)`` of
-        ``pairs``: every literal is implied by ``var``. Encoders pass the same ``lits`` tuple
-        for every record that shares a dependency, so it is validated and translated once
-        per tuple; with nothing assigned, each pair is one ``IMPLIED`` constraint (its
-        literals ``[-var, *lits]``) whose binary clauses are watched directly, not a
-        constraint per literal."""
+        ``pairs``: every literal is implied by ``var`` (``add_implied_group``)."""
+        self.add_implied_group(var, [lits for lits, _reason in pairs],
+                               [reason for _lits, reason in pairs])
+
+    def add_implied_group(self, var: int, lits_list: list, reasons) -> None:
+        """``add_clause([-var, lit], reasons[k])`` for each literal of each ``lits_list[k]``:
+        a record's dependencies in one call (an eager encoding has tens of thousands).
+
+        ``reasons`` is indexed only when a refutation cites one of them, so a caller may
+        build them on demand. Encoders pass the same tuple for every record that shares a
+        dependency: it is validated and translated once. With nothing assigned, the call
+        makes one ``IMPLIED`` constraint ``[-var, every literal]`` whose binary clauses are
+        watched directly; a refutation tells its parts apart by the literal it used."""
         if self._trail or not self._ok or not 0 < var <= self._num_vars:
-            self._add_each(self._add_implied, var, pairs)
+            self._add_implied_each(var, lits_list, reasons, 0)
             return
         known_lits = self._implied
-        clause_lits = self._lits
-        kinds = self._kind
-        origin = self._origin
         binaries = self._binaries
         head = 2 * var + 1
         head_binaries = binaries[head]
         if head_binaries is None:
             head_binaries = binaries[head] = []
-        for index, (lits, reason) in enumerate(pairs):
+        cid = len(self._lits)
+        group = [head]
+        ends: list[int] = []  # per part: how many literals the group has up to its end
+        first = 0  # the group's first part
+        for index, lits in enumerate(lits_list):
             known = known_lits.get(id(lits))
             if known is None or known[0] is not lits:
                 known = self._implied_entry(lits)
             if known[1] is None or var in known[2]:  # a bad literal, or var among them
-                if self._add_general(self._add_implied, var, pairs, index):
-                    break
+                # the general path for this part, after the parts before it (their order)
+                self._store_implied(group, ends, reasons, first)
+                self._add_implied(var, lits, reasons[index])
+                if self._trail or not self._ok:  # it assigned: no direct path holds
+                    self._add_implied_each(var, lits_list, reasons, index + 1)
+                    return
+                cid = len(self._lits)
+                group = [head]
+                ends = []
+                first = index + 1
                 continue
-            cid = len(clause_lits)
             tails = known[1]
-            clause_lits.append([head, *tails])
-            kinds.append(IMPLIED)
-            origin.append(reason)
+            group += tails
+            ends.append(len(group) - 1)
             for tail in tails:
                 head_binaries.append(tail)  # two appends: cheaper than += (tail, cid)
                 head_binaries.append(cid)
@@ -321,11 +356,29 @@ class SatSolver:
                 else:
                     implied.append(head)
                     implied.append(cid)
+        self._store_implied(group, ends, reasons, first)
+
+    def _store_implied(self, group: list, ends: list, reasons, first: int) -> None:
+        """Record an ``add_implied_group`` constraint (its binaries are watched already)."""
+        if not ends:
+            return
+        cid = len(self._lits)
+        self._lits.append(group)
+        self._kind.append(IMPLIED)
+        if len(ends) == 1:
+            self._origin.append(reasons[first])
+        else:
+            self._origin.append(_ImpliedReasons(ends, reasons, first))
+            self._grouped.add(cid)
         self._changes += 1
+
+    def _add_implied_each(self, var: int, lits_list: list, reasons, start: int) -> None:
+        for index in range(start, len(lits_list)):
+            self._add_implied(var, lits_list[index], reasons[index])
 
     def _implied_entry(self, lits) -> tuple:
         """``(lits, internal literals or None if one is invalid, their variables)``, kept per
-        tuple for ``add_implied_many`` (another sequence is checked each time)."""
+        tuple for ``add_implied_group`` (another sequence is checked each time)."""
         variables = {abs(lit) for lit in lits}
         if not isinstance(lits, tuple):
             return lits, None, variables
@@ -707,6 +760,7 @@ class SatSolver:
         clause_lits = self._lits
         level = self._level
         reason = self._reason
+        raux = self._raux
         special = self._special
         qhead = self._qhead
         dlevel = len(self._trail_lim)
@@ -740,6 +794,7 @@ class SatSolver:
                     var = other >> 1
                     level[var] = dlevel
                     reason[var] = cid
+                    raux[var] = false_lit  # which literal of an IMPLIED group ruled var out
                     trail.append(other)
             watching = watches[false_lit]
             if not watching:
@@ -856,26 +911,11 @@ class SatSolver:
         if kind == AT_MOST_ONE:
             return [lit, self._raux[var] ^ 1]
         if kind == IMPLIED:
-            group = self._lits[cid]
-            head = group[0]
-            return [lit, head] if lit != head else [lit, self._implied_cause(group, var)]
+            head = self._lits[cid][0]
+            # a head was ruled out by the literal that propagated it (see _propagate)
+            return [lit, head] if lit != head else [lit, self._raux[var]]
         pb = self._pbs[cid]
         return [lit] + self._pb_excess(pb, self._raux[var], pb.bound - pb.coef[lit ^ 1])
-
-    def _implied_cause(self, group: list[int], var: int) -> int:
-        """The literal of an ``IMPLIED`` constraint ``group`` whose falsity ruled out its
-        head variable ``var``: the first of its false literals on the trail, the one that
-        propagated (as its own binary clause would have)."""
-        vals = self._vals
-        level = self._level
-        limit = level[var]
-        false = [t for t in group[1:] if vals[t] == 2 and level[t >> 1] <= limit]
-        if len(false) == 1:
-            return false[0]
-        low = min([level[t >> 1] for t in false])  # the trail from that level's start
-        negations = {t ^ 1 for t in false}
-        start = self._trail_lim[low - 1] if low else 0
-        return next(lit ^ 1 for lit in islice(self._trail, start, None) if lit in negations)
 
     # ------------------------------------------------------------------ integrating additions
 
@@ -998,7 +1038,8 @@ class SatSolver:
 
     def _set_unsat(self, cid: int, lits: list[int]) -> None:
         self._ok = False
-        self._root_proof = ([cid], [lit >> 1 for lit in lits])
+        step = self._step(cid, lits) if cid in self._grouped else cid
+        self._root_proof = ([step], [lit >> 1 for lit in lits])
 
     def _resolve_conflict(self, cid: int, lits: list[int]) -> None:
         """Analyse the falsified constraint ``cid``, learn, backjump and assert."""
@@ -1038,7 +1079,8 @@ class SatSolver:
         kind = self._kind
         dlevel = len(self._trail_lim)
         learnt = [0]
-        chain = [cid]
+        grouped = self._grouped
+        chain = [self._step(cid, lits) if cid in grouped else cid]
         zero: list[int] = []
         marked: list[int] = []
         bumped: list[int] = []
@@ -1069,8 +1111,16 @@ class SatSolver:
                 break
             var = p >> 1
             cause = reason[var]
-            chain.append(cause)
-            lits = clause_lits[cause] if kind[cause] <= LEARNT else self._reason_lits(var, cause)
+            if kind[cause] <= LEARNT:
+                lits = clause_lits[cause]
+                chain.append(cause)
+            else:
+                lits = self._reason_lits(var, cause)
+                if cause in grouped:  # _step, inline: the loop runs per literal resolved
+                    tail = lits[1] if lits[0] == clause_lits[cause][0] else lits[0]
+                    chain.append((cause, tail))
+                else:
+                    chain.append(cause)
         learnt[0] = p ^ 1
         self._bump(bumped)
         learnt = self._minimize(learnt, chain, zero, marked)
@@ -1100,13 +1150,18 @@ class SatSolver:
         seen = self._seen
         level = self._level
         reason = self._reason
+        grouped = self._grouped
         stack = [var]
         marked_top, zero_top, chain_top = len(marked), len(zero), len(chain)
         while stack:
             current = stack.pop()
             cid = reason[current]
-            chain.append(cid)
-            for lit in self._reason_lits(current, cid):
+            lits = self._reason_lits(current, cid)
+            if cid in grouped:  # _step, inline
+                chain.append((cid, lits[1] if lits[0] == self._lits[cid][0] else lits[0]))
+            else:
+                chain.append(cid)
+            for lit in lits:
                 other = lit >> 1
                 if seen[other]:
                     continue
@@ -1151,8 +1206,9 @@ class SatSolver:
             if cid == -1:
                 core.append(lit)
                 continue
-            chain.append(cid)
-            for other_lit in self._reason_lits(current, cid):
+            lits = self._reason_lits(current, cid)
+            chain.append(self._step(cid, lits) if cid in self._grouped else cid)
+            for other_lit in lits:
                 other = other_lit >> 1
                 if other == current:
                     continue
@@ -1162,14 +1218,15 @@ class SatSolver:
                     zero.append(other)
         return core, chain, zero
 
-    def _expand_proof(self, ids: list[int], zero_vars: list[int]) -> list:
+    def _expand_proof(self, ids: list, zero_vars: list[int]) -> list:
         """Original constraints behind a proof: learnt chains and level-0 reasons, expanded."""
         kind = self._kind
         chains = self._chains
         reason = self._reason
-        seen_ids: set[int] = set()
+        grouped = self._grouped
+        seen_ids: set = set()
         seen_vars: set[int] = set()
-        originals: list[int] = []
+        originals: list = []
         id_stack = list(ids)
         var_stack = list(zero_vars)
         while id_stack or var_stack:
@@ -1181,24 +1238,26 @@ class SatSolver:
                 cid = reason[var]
                 if cid < 0:
                     continue
-                id_stack.append(cid)
-                var_stack.extend(lit >> 1 for lit in self._reason_lits(var, cid))
+                lits = self._reason_lits(var, cid)
+                id_stack.append(self._step(cid, lits) if cid in grouped else cid)
+                var_stack.extend(lit >> 1 for lit in lits)
                 continue
             cid = id_stack.pop()
-            if cid < 0 or cid in seen_ids:
+            if cid in seen_ids:
                 continue
             seen_ids.add(cid)
-            if kind[cid] == LEARNT:
+            if type(cid) is tuple:  # a part of a grouped constraint (see _step)
+                originals.append(self._part(*cid))
+            elif cid >= 0 and kind[cid] == LEARNT:
                 chain, zero = chains[cid]
                 id_stack.extend(chain)
                 var_stack.extend(zero)
-            else:
-                originals.append(cid)
+            elif cid >= 0:
+                originals.append((cid, 0, self._origin[cid]))
         result: list = []
         hashable: set = set()
         identities: set[int] = set()
-        for cid in sorted(originals):
-            origin = self._origin[cid]
+        for _cid, _part, origin in sorted(originals, key=_PROOF_ORDER):
             if origin is None:
                 continue
             try:
@@ -1211,6 +1270,18 @@ class SatSolver:
                 identities.add(id(origin))
             result.append(origin)
         return result
+
+    def _step(self, cid: int, lits: list[int]) -> tuple[int, int]:
+        """A proof's record of grouped constraint ``cid`` used with ``lits`` (the literals of
+        the binary clause it acted as): its id and the literal other than its head, which
+        tells which part, and so which reason, it was."""
+        head = self._lits[cid][0]
+        return cid, lits[1] if lits[0] == head else lits[0]
+
+    def _part(self, cid: int, lit: int) -> tuple:
+        """``(cid, part, reason)`` of a ``_step``: ordered as the parts were added."""
+        part = self._origin[cid].part_of(self._lits[cid], lit)
+        return cid, part, self._origin[cid].reasons[part]
 
     # ------------------------------------------------------------------ decisions
 

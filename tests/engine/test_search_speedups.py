@@ -300,7 +300,7 @@ def test_add_requires_many_is_add_requires_one_by_one(seed):
 
 @pytest.mark.parametrize("seed", range(40))
 def test_add_implied_many_is_add_clause_one_by_one(seed):
-    """The bulk call (one ``IMPLIED`` constraint per pair) searches exactly as one
+    """The bulk call (one ``IMPLIED`` constraint per call) searches exactly as one
     ``add_clause([-var, lit])`` per literal: the same answers, cores, refutation reasons and
     search statistics, under assumption sets that force conflicts, with the variable itself
     or its negation among the literals, repeats, and assignments made before, included."""
@@ -356,6 +356,39 @@ def test_implied_reasons_explain_a_refutation():
     assert sorted(s.conflict_reasons()) == ["a needs b, not c", "d needs c"]
     assert s.solve([a]) and {a, b} <= s.model() and c not in s.model()
     assert s.solve([d, -b]) and d in s.model() and a not in s.model()
+
+
+class _CountedReasons:
+    """A reasons sequence that notes which entries were read."""
+
+    def __init__(self):
+        self.read = []
+
+    def __getitem__(self, index):
+        self.read.append(index)
+        return f"a, part {index}"
+
+
+def test_implied_group_cites_the_part_a_refutation_used():
+    """One ``add_implied_group`` call is one constraint; a refutation still names the part
+    (and only reads the reason of the part) that it used, in both directions."""
+    s = SatSolver()
+    a, b, c, d, e = s.new_vars(5)
+    reasons = _CountedReasons()
+    s.add_implied_group(a, [(b,), (-c, d), (-e,)], reasons)
+    s.add_clause([c, -d], "d needs c")
+    assert reasons.read == []
+    assert s.solve([a]) is False  # a implies d and not c: part 1 against the clause
+    assert s.conflict_reasons() == ["a, part 1", "d needs c"]
+    assert set(reasons.read) == {1}
+    assert s.solve([-a]) and s.solve([b, -c])
+
+    s = SatSolver()
+    a, b, c, d, e = s.new_vars(5)
+    s.add_implied_group(a, [(b,), (-c, d), (-e,)], _CountedReasons())
+    s.add_clause([e], "e")  # part 2 rules a out
+    assert s.solve([a]) is False
+    assert s.conflict_reasons() == ["a, part 2", "e"]
 
 
 def test_add_clause_fast_path_still_validates():
