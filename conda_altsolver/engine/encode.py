@@ -235,6 +235,11 @@ class Encoder:
             if late:
                 self._activate(list(dict.fromkeys(late)))  # together: one allocation, one call
         implied = self._dep_implied
+        if self.eager:  # every dependency met before in its implied form: one call
+            lits_list = list(map(implied.get, deps))
+            if all(lits_list):
+                self.solver.add_implied_group(var, lits_list, _Requires(rid, deps))
+                return
         pairs = []  # (cands, reason) of plain dependencies, added in one solver call
         implications = []  # literals: the eager form of some (see _dep_vars), and their deps
         implying = []

@@ -319,12 +319,7 @@ class SatSolver:
             self._add_implied_each(var, lits_list, reasons, 0)
             return
         known_lits = self._implied
-        binaries = self._binaries
         head = 2 * var + 1
-        head_binaries = binaries[head]
-        if head_binaries is None:
-            head_binaries = binaries[head] = []
-        cid = len(self._lits)
         group = [head]
         ends: list[int] = []  # per part: how many literals the group has up to its end
         first = 0  # the group's first part
@@ -339,30 +334,34 @@ class SatSolver:
                 if self._trail or not self._ok:  # it assigned: no direct path holds
                     self._add_implied_each(var, lits_list, reasons, index + 1)
                     return
-                cid = len(self._lits)
                 group = [head]
                 ends = []
                 first = index + 1
                 continue
-            tails = known[1]
-            group += tails
+            group += known[1]
             ends.append(len(group) - 1)
-            for tail in tails:
-                head_binaries.append(tail)  # two appends: cheaper than += (tail, cid)
-                head_binaries.append(cid)
-                implied = binaries[tail]
-                if implied is None:
-                    binaries[tail] = [head, cid]
-                else:
-                    implied.append(head)
-                    implied.append(cid)
         self._store_implied(group, ends, reasons, first)
 
     def _store_implied(self, group: list, ends: list, reasons, first: int) -> None:
-        """Record an ``add_implied_group`` constraint (its binaries are watched already)."""
+        """Record an ``add_implied_group`` constraint and watch its binary clauses: the
+        head's list gets ``tail, id`` per literal, each literal's list ``head, id`` (the
+        same entries, in the same order, as one ``add_clause`` per literal would add)."""
         if not ends:
             return
         cid = len(self._lits)
+        head = group[0]
+        tails = group[1:]
+        binaries = self._binaries
+        pairs = [cid] * (2 * len(tails))
+        pairs[::2] = tails
+        head_binaries = binaries[head]
+        if head_binaries is None:
+            binaries[head] = pairs
+        else:
+            head_binaries += pairs
+        entry = (head, cid)
+        for implied in map(binaries.__getitem__, tails):  # made by _implied_entry
+            implied += entry
         self._lits.append(group)
         self._kind.append(IMPLIED)
         if len(ends) == 1:
@@ -386,6 +385,10 @@ class SatSolver:
         internal = None
         if all(0 < v <= limit for v in variables):
             internal = [2 * lit if lit > 0 else 1 - 2 * lit for lit in lits]
+            binaries = self._binaries
+            for lit in internal:  # lists _store_implied extends without looking
+                if binaries[lit] is None:
+                    binaries[lit] = []
         entry = self._implied[id(lits)] = (lits, internal, variables)
         return entry
 
