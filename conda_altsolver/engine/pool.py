@@ -422,8 +422,13 @@ class Pool:
                 start, stop = _span(keys, bounds)
                 ok = distinct if start == 0 and stop == len(keys) else set(distinct[start:stop])
             elif key_test is not None and keys is not None:
-                # match(text) is key_test(its key): one call and one cache lookup less
-                ok = {text for text, key in zip(distinct, keys) if key_test(key)}
+                excluded = getattr(key_test, "excluded", None)
+                if excluded is not None:  # "!=v": every key but a run equal to v's
+                    start, stop = bisect_left(keys, excluded), bisect_right(keys, excluded)
+                    ok = set(distinct).difference(distinct[start:stop])
+                else:
+                    # match(text) is key_test(its key): one call and one cache lookup less
+                    ok = {text for text, key in zip(distinct, keys) if key_test(key)}
             else:
                 match = version.match
                 ok = {text for text in distinct if match(text)}

@@ -622,6 +622,8 @@ def _k_relation(spec):
     test = _comparison_test(lambda k: compare(k, target), (compare, target))
     if op in _BOUNDS_OF:
         test.bounds = (_BOUNDS_OF[op](target),)
+    elif op == "!=":
+        test.excluded = target  # the one key it refuses: ``Pool`` bisects for it
     return test
 
 

@@ -283,3 +283,21 @@ def test_version_key_is_the_versions_own_order():
     by_object = sorted(texts, key=parse_version)
     assert by_key == by_object
     assert version_key("1.0") == version_key("1.0.0") == parse_version("1.0.0")
+
+
+@pytest.mark.parametrize("spec", ["!=1.0", "!=1", "!=2", "!=3", "!=1.0a", "!=0.9"])
+def test_pool_bisects_an_excluded_key_as_the_spec_matches(spec):
+    """A ``!=`` key test names the key it refuses (``excluded``); ``Pool`` bisects a group's
+    sorted keys for its run (``1``, ``1.0`` and ``1.0.0`` are one key) instead of testing
+    each: the records kept are the ones the spec matches."""
+    from conda_altsolver.engine import Policy, Repo
+    from conda_altsolver.engine.pool import Pool
+    from conda_altsolver.engine.spec import parse_spec
+
+    assert parse_version_spec(spec).key_test.excluded is not None
+    versions = ["1", "1.0", "1.0.0", "1.0.1", "2", "0.9", "1.0a", "2.0"]
+    records = [{"name": "x", "version": v, "build": str(i), "build_number": 0, "depends": [],
+                "subdir": "noarch", "fn": f"x-{v}-{i}.tar.bz2"} for i, v in enumerate(versions)]
+    pool = Pool([Repo.from_records(records)], Policy())
+    found = {pool.records[rid]["version"] for rid in pool.matches(parse_spec(f"x {spec}"))}
+    assert found == {v for v in versions if parse_version_spec(spec).match(v)}
