@@ -321,7 +321,7 @@ class SatSolver:
         known_lits = self._implied
         head = 2 * var + 1
         group = [head]
-        ends: list[int] = []  # per part: how many literals the group has up to its end
+        ends: list[int] = []  # per part: how many implied literals the group has by its end
         first = 0  # the group's first part
         for index, lits in enumerate(lits_list):
             known = known_lits.get(id(lits))
@@ -344,8 +344,8 @@ class SatSolver:
 
     def _store_implied(self, group: list, ends: list, reasons, first: int) -> None:
         """Record an ``add_implied_group`` constraint and watch its binary clauses: the
-        head's list gets ``tail, id`` per literal, each literal's list ``head, id`` (the
-        same entries, in the same order, as one ``add_clause`` per literal would add)."""
+        head's list gets ``literal, id`` per implied literal and each literal's list
+        ``head, id``, in the order one ``add_clause`` per literal would add them."""
         if not ends:
             return
         cid = len(self._lits)
