@@ -6,8 +6,9 @@ assumptions, failed-assumption cores and the original reasons behind a refutatio
 contract is ``docs/dev/engine-api.md`` ("The SAT core"); the design is
 ``../shared/notes/engine-algorithms.md`` §3.3. Beyond the contract: ``reason=`` on
 ``add_at_most_one``/``add_pb_le``, ``add_requires`` (a dependency clause, its candidate tuple
-translated once however many records share it), ``first_open`` and ``level0_value`` for
-branchers, ``num_vars`` and ``stats``.
+translated once however many records share it) and its bulk forms, ``add_implied_group`` (a
+record's dependencies as literals it implies, with reasons read only when a proof cites
+them), ``first_open`` and ``level0_value`` for branchers, ``num_vars`` and ``stats``.
 
 Internals, for speed in CPython:
 
