@@ -301,12 +301,6 @@ class SatSolver:
                     watching.append(cid)
         self._changes += 1
 
-    def add_implied_many(self, var: int, pairs: list) -> None:
-        """``add_clause([-var, lit], reason)`` for each literal of each ``(lits, reason)`` of
-        ``pairs``: every literal is implied by ``var`` (``add_implied_group``)."""
-        self.add_implied_group(var, [lits for lits, _reason in pairs],
-                               [reason for _lits, reason in pairs])
-
     def add_implied_group(self, var: int, lits_list: list, reasons) -> None:
         """``add_clause([-var, lit], reasons[k])`` for each literal of each ``lits_list[k]``:
         a record's dependencies in one call (an eager encoding has tens of thousands).

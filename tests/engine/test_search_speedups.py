@@ -3,7 +3,7 @@
 * ``Reduction``: watched supports and the "nothing to drop" check in ``filter_group`` against
   the step-by-step port of classic's ``filter_group`` (kept here as the reference), on seeded
   random channels with self-dependencies, features, constrains and two channels;
-* ``SatSolver.add_requires``, ``add_requires_many``, ``add_implied_many`` and
+* ``SatSolver.add_requires``, ``add_requires_many``, ``add_implied_group`` and
   ``add_clause``'s fast path against the checked path;
 * ``_DepGraph.shortest_paths`` (batched queue) against classic's path-copying search, and
   ``_DepGraph.reachable`` (level by level) against its queue walk;
@@ -299,7 +299,7 @@ def test_add_requires_many_is_add_requires_one_by_one(seed):
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_add_implied_many_is_add_clause_one_by_one(seed):
+def test_add_implied_group_is_add_clause_one_by_one(seed):
     """The bulk call (one ``IMPLIED`` constraint per call) searches exactly as one
     ``add_clause([-var, lit])`` per literal: the same answers, cores, refutation reasons and
     search statistics, under assumption sets that force conflicts, with the variable itself
@@ -341,7 +341,10 @@ def test_add_implied_many_is_add_clause_one_by_one(seed):
                 found.append(("core", sorted(s.core()), s.conflict_reasons()))
         return found, s.stats
 
-    assert run(SatSolver.add_implied_many) == run(one_by_one)
+    def grouped(s, var, pairs):
+        s.add_implied_group(var, [lits for lits, _ in pairs], [reason for _, reason in pairs])
+
+    assert run(grouped) == run(one_by_one)
 
 
 def test_implied_reasons_explain_a_refutation():
@@ -349,8 +352,8 @@ def test_implied_reasons_explain_a_refutation():
     record that implies a false literal, and a literal implied true by a record."""
     s = SatSolver()
     a, b, c, d = s.new_vars(4)
-    s.add_implied_many(a, [((b, -c), "a needs b, not c")])
-    s.add_implied_many(d, [((c,), "d needs c")])
+    s.add_implied_group(a, [(b, -c)], ["a needs b, not c"])
+    s.add_implied_group(d, [(c,)], ["d needs c"])
     assert s.solve([a, d]) is False
     assert sorted(s.core()) == [a, d]
     assert sorted(s.conflict_reasons()) == ["a needs b, not c", "d needs c"]
