@@ -31,8 +31,10 @@ class _DepGraph:
         self.children_of: dict[str, tuple] = {}
         self._matches_of: dict[str, tuple] = {}  # node -> the records its children are from
         self._record_children: dict[int, tuple] = {}  # rid -> its depends, canonical
-        self._canonical: dict[str, str | bool] = {}  # raw depends text -> canonical, or False
-        self._names: dict[str, str] = {}  # spec text -> its name
+        # raw depends text -> canonical, or False; spec text -> its name. Both start from
+        # what the pool has parsed: most depends texts the searches meet
+        self._canonical: dict[str, str | bool] = pool.canonical_texts()
+        self._names: dict[str, str] = pool.dep_names()
         self._named: dict[str, dict] = {}  # name -> {rid: its depends of that name}
 
     def name_of(self, text: str) -> str:
@@ -46,10 +48,14 @@ class _DepGraph:
         """The records a spec string matches (none when it does not parse), cached."""
         found = self._matches_of.get(node)
         if found is None:
-            try:
-                found = self.pool.matches(parse_spec(node))
-            except ValueError:
-                found = ()
+            dep = self.pool.dep_of_text(node)  # most nodes are depends the pool has parsed
+            if dep is not None:
+                found = self.pool.dep_matches(dep)
+            else:
+                try:
+                    found = self.pool.matches(parse_spec(node))
+                except ValueError:
+                    found = ()
             self._matches_of[node] = found
         return found
 
@@ -86,14 +92,17 @@ class _DepGraph:
         records are shared by many nodes' matches, so each is parsed once."""
         found = self._record_children.get(rid)
         if found is None:
-            texts = []
+            depends = self.pool.records[rid].get("depends") or ()
             canonical_of = self._canonical.get  # many records share a dependency's text
-            for text in self.pool.records[rid].get("depends") or ():
-                canonical = canonical_of(text)
-                if canonical is None:
-                    canonical = self._canonicalize(text)
-                if canonical is not False:
-                    texts.append(canonical)
+            texts = list(map(canonical_of, depends))
+            if not all(texts):  # a text met for the first time (None) or invalid (False)
+                texts = []
+                for text in depends:
+                    canonical = canonical_of(text)
+                    if canonical is None:
+                        canonical = self._canonicalize(text)
+                    if canonical is not False:
+                        texts.append(canonical)
             found = self._record_children[rid] = tuple(texts)
         return found
 

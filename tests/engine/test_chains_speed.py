@@ -265,6 +265,28 @@ def test_classic_chains_match_the_reference_on_random_channels(seed):
         assert classic_chains(pool, requests, depth) == expected  # the pool's caches warm
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_the_pools_parsed_texts_are_what_parsing_gives(seed):
+    """The chains start from the pool's parsed depends: each raw text's canonical string,
+    its Dep (found by that string) and its name are what parsing the text gives."""
+    rnd = random.Random(900 + seed)
+    pool = _pool(_random_channel(rnd))
+    for name in NAMES:
+        for rid in pool.group(name):
+            pool.deps(rid)
+    canonical = pool.canonical_texts()
+    names = pool.dep_names()
+    assert canonical
+    for text, printed in canonical.items():
+        spec = parse_spec(text)
+        assert printed == str(spec)
+        dep = pool.dep_of_text(printed)
+        assert str(dep.spec) == printed and not dep.optional and dep.feature is None
+        assert names[printed] == spec.name
+    canonical.clear()  # copies: the pool keeps its own
+    assert pool.canonical_texts()
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_graph_walks_match_the_reference(seed):
     """Both walks, either first: what one leaves cached (built children or not) must not
