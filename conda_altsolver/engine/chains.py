@@ -31,10 +31,9 @@ class _DepGraph:
         self.children_of: dict[str, tuple] = {}
         self._matches_of: dict[str, tuple] = {}  # node -> the records its children are from
         self._record_children: dict[int, tuple] = {}  # rid -> its depends, canonical
-        # raw depends text -> canonical, or False; spec text -> its name. Both start from
-        # what the pool has parsed: most depends texts the searches meet
-        self._canonical: dict[str, str | bool] = pool.canonical_texts()
-        self._names: dict[str, str] = pool.dep_names()
+        # raw depends text -> canonical (False: invalid), and spec text -> its name: both
+        # start from what the pool has parsed, which is most of what the searches meet
+        self._canonical, self._names = pool.parsed_texts()
         self._named: dict[str, dict] = {}  # name -> {rid: its depends of that name}
 
     def name_of(self, text: str) -> str:

@@ -85,8 +85,6 @@ class Pool:
         self._deps: list = []  # id -> merged deps (None: a spec is invalid), or _UNSET
         self._deps_by_text: dict[tuple, tuple | None] = {}
         self._text_deps: dict[str, Dep] = {}  # dependency text -> its Dep
-        self._canonical_texts: dict[str, str] = {}  # dependency text -> its Dep's text
-        self._dep_names: dict[str, str] = {}  # a Dep's text -> its name
         self._dep_cache: dict = {}  # text, or (text, optional, feature) -> its Dep
         self._matches: dict[str, tuple] = {}
         self._masks: dict[str, int] = {}
@@ -234,7 +232,6 @@ class Pool:
         dep = self._dep_cache.get(key)
         if dep is None:
             dep = self._dep_cache[key] = Dep(spec, text, optional, feature)
-            self._dep_names[text] = dep.name
         return dep
 
     def deps(self, rid: int):
@@ -280,20 +277,19 @@ class Pool:
         """The ``Dep`` of a dependency text ``deps`` has parsed already, or None."""
         return self._text_deps.get(text)
 
-    def canonical_texts(self) -> dict[str, str]:
-        """Dependency text -> its canonical spec string, for every text ``deps`` has parsed
-        on its own (a copy): what ``parsed_dep(text).text`` gives, for a caller that maps a
-        record's whole ``depends`` at once."""
-        return self._canonical_texts.copy()
+    def parsed_texts(self) -> tuple[dict[str, str], dict[str, str]]:
+        """What ``parsed_dep`` knows, for a caller that maps a record's whole ``depends`` at
+        once: dependency text -> canonical spec string (``parsed_dep(text).text``), and
+        canonical spec string -> name. Built on each call: only failed solves ask, so a
+        solve keeps no such tables."""
+        deps = self._text_deps
+        return ({text: dep.text for text, dep in deps.items()},
+                {dep.text: dep.name for dep in deps.values()})
 
     def dep_of_text(self, text: str):
         """The required, feature-less ``Dep`` whose canonical spec string is ``text``, if
         ``deps`` has made one (its matches are ``matches(parse_spec(text))``), else None."""
         return self._dep_cache.get(text)
-
-    def dep_names(self) -> dict[str, str]:
-        """Canonical spec string -> name, for every ``Dep`` made so far (a copy)."""
-        return self._dep_names.copy()
 
     def _plain_deps(self, depends: tuple):
         """The common case of ``_merge_deps``: each name once, nothing to intersect, so the
@@ -306,7 +302,6 @@ class Pool:
                 if not text:
                     continue
                 dep = cache[text] = self._dep(parse_spec(text), False)
-                self._canonical_texts[text] = dep.text
             deps.append(dep)
         if len(deps) > 1:
             names = set(map(_NAME, deps))
