@@ -107,13 +107,8 @@ class _DepGraph:
 
     def _canonicalize(self, text: str):
         """A depends text's canonical spec string (False when invalid), remembered with its
-        name: every spec the searches visit past their root comes through here. The pool
-        has parsed most of them already (its ``Dep`` holds both)."""
-        dep = self.pool.parsed_dep(text)
-        if dep is not None:
-            self._canonical[text] = dep.text
-            self._names.setdefault(dep.text, dep.name)
-            return dep.text
+        name: the texts the pool had not parsed when the graph was made
+        (``parsed_texts`` gave the others)."""
         try:
             canonical = str(parse_spec(text))
         except ValueError:

@@ -273,15 +273,10 @@ class Pool:
             deps.append(self._dep(parse_spec(f"*[track_features={feature}]"), False, feature))
         return tuple(deps)
 
-    def parsed_dep(self, text: str):
-        """The ``Dep`` of a dependency text ``deps`` has parsed already, or None."""
-        return self._text_deps.get(text)
-
     def parsed_texts(self) -> tuple[dict[str, str], dict[str, str]]:
-        """What ``parsed_dep`` knows, for a caller that maps a record's whole ``depends`` at
-        once: dependency text -> canonical spec string (``parsed_dep(text).text``), and
-        canonical spec string -> name. Built on each call: only failed solves ask, so a
-        solve keeps no such tables."""
+        """The dependency texts ``deps`` has parsed, for a caller that maps a record's whole
+        ``depends`` at once: text -> canonical spec string, and canonical spec string ->
+        name. Built on each call: only failed solves ask, so a solve keeps no such tables."""
         deps = self._text_deps
         return ({text: dep.text for text, dep in deps.items()},
                 {dep.text: dep.name for dep in deps.values()})
