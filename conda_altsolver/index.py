@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from logging import getLogger
 from time import perf_counter
 from typing import TYPE_CHECKING
@@ -218,6 +218,8 @@ class SolverIndex:
         # per source: feature -> names with a record tracking it (the engine's pool asks, and
         # without an answer it would load every name to find out)
         self._trackings: list[Callable[[str], Iterable[str]]] = []
+        # per source: name -> its records' best-first order, where the parsed cache has it
+        self._orders: list[Callable[[str], Sequence[int] | None] | None] = []
         self._by_name: dict[str, list[RecordDict]] = {}
         self._per_source: dict[str, list[list[RecordDict]]] = {}
         self._installed_cache: dict[str, RecordDict] = {}
@@ -269,16 +271,25 @@ class SolverIndex:
         key = channel_key(channel)
         url = subdir_data.url_w_subdir
 
+        orders: dict[str, Sequence[int]] = {}
+
         def load(name: str) -> list[RecordDict]:
             try:
                 raw_records = repo.get(name)
             except RepodataError as exc:  # a record of the wrong shape, met lazily
                 raise _read_error(repo.path, url, exc, in_conda_cache) from exc
-            return [engine_view(raw, channel, key) for raw in raw_records]
+            records = [engine_view(raw, channel, key) for raw in raw_records]
+            order = repo.best_first(name)
+            # the file's order is the views' order: a record conda built the slow way may
+            # hold values of its own (the one place a key could differ)
+            if order is not None and all(type(rec) is LazyRecordDict for rec in records):
+                orders[name] = order
+            return records
 
         self._name_sets.append(frozenset(repo.names()))
         self._loaders.append(load)
         self._trackings.append(repo.names_tracking)  # from the parsed cache's header
+        self._orders.append(orders.get)
         self.sources.append(IndexSource(url, "repodata", repo.path, repo))
 
     def _urls(self) -> list[str]:
@@ -313,13 +324,16 @@ class SolverIndex:
         self._name_sets.append(names)
         self._loaders.append(lambda name: [to_engine_record(rec) for rec in query(name)])
         self._trackings.append(tracking)
+        self._orders.append(None)
 
     def _make_repos(self) -> list[Repo]:
         repos = [
             Repo.from_loader(
-                names, lambda name, i=index: self._source_records(i, name), tracking=tracking
+                names, lambda name, i=index: self._source_records(i, name), tracking=tracking,
+                order=order,
             )
-            for index, (names, tracking) in enumerate(zip(self._name_sets, self._trackings))
+            for index, (names, tracking, order) in enumerate(
+                zip(self._name_sets, self._trackings, self._orders))
         ]
         installed_tracking = _scan_tracking(
             lambda: ((rec.name, (rec,)) for rec in self._installed.values())

@@ -34,8 +34,9 @@ import weakref
 import zlib
 
 # 2: the header's info carries feature -> tracking names; 3: the index is a packed table,
-# and equal strings within a block are written once (repodata.py shares them)
-FORMAT_VERSION = 3
+# and equal strings within a block are written once (repodata.py shares them); 4: a large
+# file's blocks may carry their records' best-first order (repodata.py's _add_orders)
+FORMAT_VERSION = 4
 PREFIX = (
     f"conda-altsolver repodata cache v{FORMAT_VERSION} "
     f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]} "

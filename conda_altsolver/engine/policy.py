@@ -102,3 +102,21 @@ def make_group_keys(policy: Policy):
         return out
 
     return keys
+
+
+def one_channel_order(records) -> list[int]:
+    """Positions of ``records`` best first, for records of one channel and one subdir: there
+    classic's key ties on the channel and arch parts, so this is the order ``make_group_keys``
+    sorts them into (timestamps on; equal keys keep their positions' order), from the parts
+    that differ. The repodata cache works it out for a large file's names once, when written.
+    """
+    keys = []
+    append = keys.append
+    for record in records:
+        get = record.get
+        timestamp = get("timestamp") or 0
+        if timestamp > _MAX_SECONDS:
+            timestamp /= 1000
+        append((parse_version(get("version") or ""), get("build_number") or 0, timestamp,
+                get("build") or ""))
+    return sorted(range(len(keys)), key=keys.__getitem__, reverse=True)

@@ -19,6 +19,7 @@ the names it reaches. This is classic's full index (``Resolve.groups``, ``tracke
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from fnmatch import fnmatchcase
 from itertools import compress
 from operator import attrgetter, itemgetter, methodcaller
@@ -100,11 +101,12 @@ class Pool:
 
     # -- loading -------------------------------------------------------------------------
 
-    def _add_group(self, records: list, name: str) -> tuple[range, list]:
+    def _add_group(self, records: list, name: str, keyed: bool = True) -> tuple[range, list]:
         """Give every record of a name an id and its feature columns, at once (the pool adds
         every record it loads: one loop per column, not a call per record); return the ids
-        and the records' order keys."""
-        keys = self.group_keys(records)  # first: an invalid version leaves the pool as it was
+        and (``keyed``) the records' order keys."""
+        # keys first: an invalid version leaves the pool as it was
+        keys = self.group_keys(records) if keyed else None
         start = len(self.records)
         count = len(records)
         self.records.extend(records)
@@ -124,12 +126,15 @@ class Pool:
         ids = self._groups.get(name)
         if ids is not None:
             return ids
-        found = [record for repo in self.repos for record in repo.get(name)]
-        if not _distinct(found):
-            found = _unique(found)
-        loaded, keys = self._add_group(found, name)
-        # best first, equal keys in load order (a stable sort, reversed)
-        order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
+        found, order = self._found(name)
+        if order is None:
+            if not _distinct(found):
+                found = _unique(found)
+            loaded, keys = self._add_group(found, name)
+            # best first, equal keys in load order (a stable sort, reversed)
+            order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
+        else:
+            loaded = self._add_group(found, name, keyed=False)[0]
         ids = tuple(map(loaded.start.__add__, order))
         if any(map(_UNMANAGEABLE.__contains__, map(_GET_PACKAGE_TYPE, found))):  # rare
             records = self.records
@@ -142,6 +147,26 @@ class Pool:
                     self._trackers_ordered.discard(feature)
         self._groups[name] = ids
         return ids
+
+    def _found(self, name: str) -> tuple[list, Sequence[int] | None]:
+        """The name's records from every repo, and their best-first order when a single repo
+        has them all and knows it (``Repo.best_first``): one repo's records share a channel,
+        so its order is the one the pool's keys give, unless timestamps are ignored."""
+        found = None
+        source = None
+        for repo in self.repos:
+            records = repo.get(name)
+            if records:
+                if found is None:
+                    found, source = records, repo
+                else:
+                    found = [*found, *records]
+                    source = None
+        if found is None:
+            return [], None
+        if source is None or self.policy.ignore_timestamps:
+            return found, None
+        return found, source.best_first(name)
 
     def keys_of(self, ids) -> list:
         """The records' order keys (``policy.make_group_keys``), computed again: a name's

@@ -13,13 +13,13 @@ falls back to loading every name, which is correct and slow.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 
 class Repo:
     """Records grouped by package name, loaded on first request per name."""
 
-    __slots__ = ("_by_name", "_load", "_names", "_tracking", "_tracking_index")
+    __slots__ = ("_by_name", "_load", "_names", "_tracking", "_tracking_index", "_order")
 
     def __init__(
         self,
@@ -27,12 +27,14 @@ class Repo:
         names: Iterable[str] | None = None,
         by_name: dict[str, list[dict]] | None = None,
         tracking: Callable[[str], Iterable[str]] | None = None,
+        order: Callable[[str], Sequence[int] | None] | None = None,
     ):
         self._by_name: dict[str, list[dict]] = by_name if by_name is not None else {}
         self._load = load
         self._names = frozenset(names) if names is not None else None
         self._tracking = tracking
         self._tracking_index: dict[str, frozenset[str]] | None = None
+        self._order = order
 
     @classmethod
     def from_records(cls, records: Iterable[dict]) -> Repo:
@@ -47,9 +49,11 @@ class Repo:
         names: Iterable[str],
         load: Callable[[str], list[dict]],
         tracking: Callable[[str], Iterable[str]] | None = None,
+        order: Callable[[str], Sequence[int] | None] | None = None,
     ) -> Repo:
-        """``tracking(feature)``: the names with a record tracking ``feature``."""
-        return cls(load=load, names=names, tracking=tracking)
+        """``tracking(feature)``: the names with a record tracking ``feature``;
+        ``order(name)``: ``best_first``'s answer, asked after ``load(name)``."""
+        return cls(load=load, names=names, tracking=tracking, order=order)
 
     def names(self) -> frozenset[str]:
         """Every package name this repo can give records for."""
@@ -67,6 +71,12 @@ class Repo:
                 records = self._load(name)
             self._by_name[name] = records
         return records
+
+    def best_first(self, name: str) -> Sequence[int] | None:
+        """Positions in ``get(name)``'s list, best first by classic's ``version_key``, when the
+        source knows them (records of one channel and subdir, each version and build once:
+        the order ``Pool.group`` sorts them into); None when it does not. Ask after ``get``."""
+        return self._order(name) if self._order is not None else None
 
     def names_tracking(self, feature: str) -> frozenset[str]:
         """The names with a record whose ``track_features`` include ``feature``."""

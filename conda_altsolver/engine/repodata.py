@@ -32,8 +32,9 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from . import cache as _cache
-from .errors import EngineError
+from .errors import EngineError, InvalidVersion
 from .gcpause import gc_paused
+from .policy import one_channel_order
 from .repo import Repo, tracking_index
 
 MAX_REPODATA_VERSION = 2
@@ -44,6 +45,11 @@ REOPEN_ABOVE = 8 << 20
 # it saves a warm solve up to 3% of its time and a quarter of its records' memory, which
 # counts for a channel the size of conda-forge's and is a few MB at most below this size.
 SHARE_ABOVE = REOPEN_ABOVE
+# From this JSON size (bytes) on, the cache stores each name's best-first order with its block
+# (``_add_orders``), so a warm solve neither keys nor sorts the records it loads nor checks
+# their fields again: a tenth of a conda-forge-sized solve, for about as much time again on
+# the cold load, spent on every record of the file (too much for a small file's cold load).
+ORDER_ABOVE = REOPEN_ABOVE
 #: the parsed info's entry: feature -> names tracking it
 TRACKING_KEY = "_altsolver_tracking"
 
@@ -108,13 +114,20 @@ def load_repodata(
         path, channel, source.info, base_url, subdir, use_only_tar_bz2, add_pip
     )
 
+    orders: dict[str, tuple] = {}  # name -> its records' best-first order, where cached
+
     def load(name: str) -> list[dict]:
         block = source.block(name)
-        return materialise(block) if block is not None else []
+        if block is None:
+            return []
+        records, order = materialise(block)
+        if order is not None:
+            orders[name] = order
+        return records
 
     tracking = source.info.get(TRACKING_KEY, {})
     repo = RepodataRepo(load=load, names=source.names(),
-                        tracking=lambda feature: tracking.get(feature, ()))
+                        tracking=lambda feature: tracking.get(feature, ()), order=orders.get)
     repo.path = path
     repo._source = source
     return repo
@@ -158,6 +171,8 @@ class _BlockSource:
                 return
             if self.key[1] >= SHARE_ABOVE:
                 _share_strings(self.groups)
+            if self.key[1] >= ORDER_ABOVE:
+                _add_orders(self.groups, self.info)
             written = self._unchanged() and _cache.write_cache(
                 self.cache_path, self.key, self.info, self.groups
             )
@@ -266,6 +281,45 @@ def _share_strings(groups: dict) -> None:
                         record[field] = [share(t, t) if t.__class__ is str else t for t in value]
 
 
+def _add_orders(groups: dict, info: dict) -> None:
+    """Give each name's block, in place, a third part: the best-first order of the records a
+    default reading materialises (``.conda`` first, then ``.tar.bz2`` without a twin), as
+    ``Pool.group`` would sort them, where that order is certain and the records well formed.
+
+    Certain means the records end up with one subdir (so the arch part of classic's key
+    ties): ``info``'s, or, without one, their own when they all have the same (a reader's
+    argument or the directory's name then replaces it for all of them alike); and no two
+    share version and build (so none is a duplicate the pool would drop). Well formed means
+    each passes the materialiser's checks, which a block with an order then skips. A block
+    with an invalid version, a timestamp that is not a number, or a record of the wrong
+    shape keeps two parts: its reader checks, keys and sorts it, and reports what is wrong,
+    as before."""
+    one_subdir = bool(info.get("subdir"))
+    for name, (conda_entries, tar_entries) in groups.items():
+        records = [record for _fn, record in conda_entries]
+        records.extend(record for _fn, record, twin in tar_entries if not twin)
+        if not all(map(_well_formed, records)) or len(
+                {(record["version"], record["build"]) for record in records}) != len(records):
+            continue
+        if not one_subdir and len({record.get("subdir") or None for record in records}) > 1:
+            continue
+        try:
+            order = one_channel_order(records)
+        except (InvalidVersion, TypeError):  # the reader's own keys raise it again, in place
+            continue
+        groups[name] = (conda_entries, tar_entries, tuple(order))
+
+
+def _well_formed(record: dict) -> bool:
+    """Whether every field of ``_FIELD_TYPES`` has its type (spelt out: this runs once per
+    record of a large file when its cache is written; the materialiser has it inline)."""
+    get = record.get
+    return (type(get("version")) is str and type(get("build")) is str
+            and type(get("build_number", 0)) is int and type(get("depends", _NO_LIST)) is list
+            and type(get("constrains", _NO_LIST)) is list
+            and type(get("timestamp")) in _TIMESTAMP_TYPES)
+
+
 def _tracking_names(groups: dict) -> dict:
     """feature -> sorted names tracking it, kept in the cache header so that a lazy solve
     learns every tracker of a feature without loading every name."""
@@ -350,26 +404,38 @@ class _Materialiser:
             self.common["subdir"] = self.subdir
         self.fallback_subdir = Path(path).parent.name
 
-    def __call__(self, block) -> list[dict]:
-        conda_entries, tar_entries = block
+    def __call__(self, block) -> tuple[list[dict], tuple | None]:
+        """The block's records, and their best-first order when the cache holds it (a large
+        file's block, read the default way: ``_add_orders``)."""
+        conda_entries, tar_entries = block[0], block[1]
+        order = block[2] if len(block) > 2 else None
         if self.use_only_tar_bz2:
             entries = [(fn, record) for fn, record, _twin in tar_entries]
+            order = None
         else:
             entries = list(conda_entries)
             entries.extend((fn, record) for fn, record, twin in tar_entries if not twin)
         common, url_prefix, path = self.common, self.url_prefix, self.path
         records = []
-        for fn, record in entries:  # hot: once per record a solve reaches
-            get = record.get
-            if (type(get("version")) is not str or type(get("build")) is not str
-                    or type(get("build_number", 0)) is not int
-                    or type(get("depends", _NO_LIST)) is not list
-                    or type(get("constrains", _NO_LIST)) is not list):
-                _reject(record, fn, path)
-            record.update(common)
-            record["fn"] = fn
-            record["url"] = url_prefix + fn
-            records.append(record)
+        if order is None:
+            for fn, record in entries:  # hot: once per record a solve reaches
+                get = record.get  # _well_formed, inline
+                if (type(get("version")) is not str or type(get("build")) is not str
+                        or type(get("build_number", 0)) is not int
+                        or type(get("depends", _NO_LIST)) is not list
+                        or type(get("constrains", _NO_LIST)) is not list
+                        or type(get("timestamp")) not in _TIMESTAMP_TYPES):
+                    _reject(record, fn, path)
+                record.update(common)
+                record["fn"] = fn
+                record["url"] = url_prefix + fn
+                records.append(record)
+        else:  # checked when the cache was written
+            for fn, record in entries:
+                record.update(common)
+                record["fn"] = fn
+                record["url"] = url_prefix + fn
+                records.append(record)
         if not self.subdir:
             for record in records:
                 if not record.get("subdir"):
@@ -378,19 +444,27 @@ class _Materialiser:
             for record in records:
                 if record["version"].startswith(("2.", "3.")):
                     record["depends"] = [*record.get("depends", ()), "pip"]
-        return records
+        return records, order
 
 
 _NO_LIST: list = []  # the default that passes the type check for an absent list field
+#: a timestamp is a number (seconds or milliseconds), or absent
+_TIMESTAMP_TYPES = (int, float, type(None))
+#: (field, the types the engine relies on, what an absent field counts as, their name)
+_FIELD_TYPES = (
+    ("version", (str,), None, "a string"),
+    ("build", (str,), None, "a string"),
+    ("build_number", (int,), 0, "an integer"),
+    ("depends", (list,), _NO_LIST, "a list"),
+    ("constrains", (list,), _NO_LIST, "a list"),
+    ("timestamp", _TIMESTAMP_TYPES, None, "a number"),
+)
 
 
 def _reject(record: dict, fn: str, path: str):
     """Raise for the first field of ``record`` without the type the engine relies on."""
-    for key, kind, default in (("version", str, None), ("build", str, None),
-                               ("build_number", int, 0), ("depends", list, _NO_LIST),
-                               ("constrains", list, _NO_LIST)):
-        if type(record.get(key, default)) is not kind:
-            what = {str: "a string", int: "an integer", list: "a list"}[kind]
+    for key, kinds, default, what in _FIELD_TYPES:
+        if type(record.get(key, default)) not in kinds:
             raise RepodataError(path, f"record {fn!r}: {key!r} is not {what}")
     raise AssertionError("_reject called on a valid record")
 

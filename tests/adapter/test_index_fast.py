@@ -27,7 +27,9 @@ from conda.models.channel import Channel  # noqa: E402
 from fakes import SUBDIR, fresh_conda_state, record, write_channel  # noqa: E402,F401
 
 from conda_altsolver import index as index_module  # noqa: E402
+from conda_altsolver.engine import Policy, repodata  # noqa: E402
 from conda_altsolver.engine.cache import cache_path_for  # noqa: E402
+from conda_altsolver.engine.pool import Pool  # noqa: E402
 from conda_altsolver.index import (  # noqa: E402
     LazyRecordDict,
     RepodataReadError,
@@ -223,6 +225,30 @@ def test_hand_made_channel_agrees_field_for_field(edge_channel, monkeypatch, add
         assert [rec["fn"] for rec in twins] == ["twin-1.0-0.conda"]
         assert twins[0].record.legacy_bz2_md5 == "1" * 32
     assert fast._load_name("future") == []
+
+
+@pytest.mark.parametrize("channel", ["edge", "conda-forge-subset"])
+def test_cached_orders_are_the_groups_of_condas_records(
+        channel, edge_channel, request, monkeypatch):
+    # every file counts as large: its parsed cache holds each name's best-first order
+    for threshold in ("REOPEN_ABOVE", "SHARE_ABOVE", "ORDER_ABOVE"):
+        monkeypatch.setattr(repodata, threshold, 0)
+    if channel == "edge":
+        channels, subdirs = [edge_channel], (SUBDIR, "noarch")
+    else:
+        channels = [str(request.getfixturevalue("data_dir") / "channels" / channel)]
+        subdirs = ("linux-64", "noarch")
+    fast, slow = load_both(channels, subdirs)
+    names = sorted(all_names(slow))
+    fast_pool, slow_pool = Pool(fast.repos, Policy()), Pool(slow.repos, Policy())
+    for name in names:
+        assert ([fast_pool.records[rid]["fn"] for rid in fast_pool.group(name)]
+                == [slow_pool.records[rid]["fn"] for rid in slow_pool.group(name)]), name
+    ordered = {name for name in names if any(repo.best_first(name) for repo in fast.repos)}
+    assert len(ordered) > len(names) * 0.8
+    if channel == "edge":  # a record conda builds itself (noarch: true) may key differently
+        assert not isinstance(fast._load_name("legacy-noarch")[0], LazyRecordDict)
+        assert "legacy-noarch" not in ordered
 
 
 def test_records_are_built_only_when_asked_for(edge_channel):

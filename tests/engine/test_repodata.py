@@ -28,21 +28,25 @@ def write_repodata(directory: Path, packages=None, conda=None, subdir="linux-64"
     return path
 
 
-@pytest.fixture(params=["off", "cold", "cold-reopen", "warm"])
+@pytest.fixture(params=["off", "cold", "cold-reopen", "warm", "warm-large"])
 def load(request, tmp_path, monkeypatch):
-    """``load_repodata`` four ways: no cache; a cache being written, answering from memory
-    (small files) or from the cache just written (large files); a cache hit."""
+    """``load_repodata`` five ways: no cache; a cache being written, answering from memory
+    (small files) or from the cache just written (large files); a cache hit, of a small file
+    or of a large one (shared strings and best-first orders in its blocks)."""
     cache_dir = tmp_path / "cache"
     if request.param == "cold-reopen":
         monkeypatch.setattr(repodata, "REOPEN_ABOVE", 0)
+    if request.param == "warm-large":
+        for threshold in ("REOPEN_ABOVE", "SHARE_ABOVE", "ORDER_ABOVE"):
+            monkeypatch.setattr(repodata, threshold, 0)
 
     def loader(path, channel="chan", **kwargs):
         if request.param == "off":
             return load_repodata(path, channel, cache=False, **kwargs)
-        if request.param == "warm":
+        if request.param.startswith("warm"):
             load_repodata(path, channel, cache_dir=str(cache_dir))
         repo = load_repodata(path, channel, cache_dir=str(cache_dir), **kwargs)
-        expected = {"cold": "written", "cold-reopen": "written", "warm": "hit"}[request.param]
+        expected = "hit" if request.param.startswith("warm") else "written"
         assert repo.cache_status == expected
         return repo
 
@@ -193,7 +197,8 @@ def test_malformed_repodata_raises_naming_the_file(tmp_path, content, reason):
 @pytest.mark.parametrize(
     "bad, reason",
     [({"version": 1}, "'version' is not a string"), ({"build": None}, "'build' is not"),
-     ({"build_number": "0"}, "'build_number'"), ({"depends": "zlib"}, "'depends' is not")],
+     ({"build_number": "0"}, "'build_number'"), ({"depends": "zlib"}, "'depends' is not"),
+     ({"timestamp": "2020-01-01"}, "'timestamp' is not a number")],
 )
 def test_malformed_record_raises_when_materialised(tmp_path, load, bad, reason):
     path = write_repodata(tmp_path, {"a-1-0.tar.bz2": {**record("a"), **bad},
@@ -256,8 +261,7 @@ def test_cached_records_keep_their_fields_and_share_strings_when_large(
 ):
     # a large file's cache writes each name's equal strings once, a small file's writes them
     # as they are; what a record holds must not change either way
-    if large:
-        monkeypatch.setattr(repodata, "SHARE_ABOVE", 0)
+    monkeypatch.setattr(repodata, "SHARE_ABOVE", 0 if large else 1 << 62)
     packages = {
         f"a-1.0-{b}.tar.bz2": record("a", build=str(b), license="MIT", subdir="linux-64",
                                      depends=["python >=3.8", "zlib"], constrains=["b <2"])
