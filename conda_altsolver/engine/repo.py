@@ -104,7 +104,9 @@ def tracking_index(groups: Iterable[tuple[str, Iterable[dict]]]) -> dict[str, fr
     """feature -> the names (of ``(name, records)`` pairs) with a record tracking it."""
     index: dict[str, set[str]] = {}
     for name, records in groups:
-        for record in records:
-            for feature in split_features(record.get("track_features")):
-                index.setdefault(feature, set()).add(name)
+        for record in records:  # once per record of a channel on a cold load: few track any
+            value = record.get("track_features")
+            if value:
+                for feature in split_features(value):
+                    index.setdefault(feature, set()).add(name)
     return {feature: frozenset(names) for feature, names in index.items()}

@@ -57,6 +57,16 @@ def test_miss_then_hit_beside_the_source(source):
     assert [p.name for p in source.parent.iterdir() if p.name.endswith(".tmp")] == []
 
 
+@pytest.mark.parametrize("batch", [1, 2, 3])
+def test_blocks_written_in_batches_read_back(source, monkeypatch, batch):
+    monkeypatch.setattr(cache, "_WRITE_BATCH", batch)  # three names: one to three batches
+    load(source)
+    repo = load(source)
+    assert repo.cache_status == "hit"
+    assert snapshot(repo) == expected_snapshot()
+    assert repo._source.reader.blocks_read == 3
+
+
 def test_cache_dir_serves_several_sources(tmp_path):
     one = write_repodata(tmp_path / "one" / "repodata.json", names=("a",))
     two = write_repodata(tmp_path / "two" / "repodata.json", names=("b",))
