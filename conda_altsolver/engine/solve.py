@@ -400,12 +400,13 @@ def reduced_index(
 ) -> dict:
     """Classic's ``get_reduced_index`` (as ``_get_package_pool``): name -> record dicts, best
     first. Raises ``PackagesNotFound`` like ``solve``. ``memo``, ``stats``: as ``solve``'s."""
-    problem = _Solve(repos, specs, policy, memo)
-    _check_found(problem.pool, problem.requests)
-    records = problem.pool.records
-    with _Phases(stats)("reduce"):
-        groups = problem.reduced_groups()
-    return {name: [records[rid] for rid in ids] for name, ids in groups.items()}
+    with gc_paused():  # the loading and the reduction: as a solve's (see gcpause.py)
+        problem = _Solve(repos, specs, policy, memo)
+        _check_found(problem.pool, problem.requests)
+        records = problem.pool.records
+        with _Phases(stats)("reduce"):
+            groups = problem.reduced_groups()
+        return {name: [records[rid] for rid in ids] for name, ids in groups.items()}
 
 
 # -- conflicting specs --------------------------------------------------------------------------

@@ -52,3 +52,25 @@ def test_objects_the_process_froze_stay_frozen(collector):
         assert not _in_generation(made[0], 2)  # left young, as before this helper
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("call", ["solve", "reduced_index", "conflicting_specs"])
+def test_the_engine_loads_records_with_the_collector_paused(collector, call):
+    # records are loaded lazily, inside these calls: a conda solve's package pool (the
+    # reduced index) loads most of them, and did so with the collector running
+    from conda_altsolver.engine import Policy, Repo, SpecRequest, solve as engine_solve
+    from conda_altsolver.engine.solve import conflicting_specs, reduced_index
+
+    seen = []
+
+    def load(name):
+        seen.append(gc.isenabled())
+        return [{"name": name, "version": "1", "build": "0", "build_number": 0,
+                 "depends": ["b"] if name == "a" else [], "channel": "c", "subdir": "noarch"}]
+
+    repo = Repo.from_loader(["a", "b"], load)
+    entry = {"solve": engine_solve, "reduced_index": reduced_index,
+             "conflicting_specs": conflicting_specs}[call]
+    entry([repo], [SpecRequest("a")], Policy(channel_order=("c",)))
+    assert seen == [False, False]
+    assert gc.isenabled()
