@@ -229,8 +229,10 @@ def test_hand_made_channel_agrees_field_for_field(edge_channel, monkeypatch, add
 
 @pytest.mark.parametrize("channel", ["edge", "conda-forge-subset"])
 def test_cached_orders_are_the_groups_of_condas_records(
-        channel, edge_channel, request, monkeypatch):
-    # every file counts as large: its parsed cache holds each name's best-first order
+        channel, edge_channel, request, monkeypatch, tmp_path):
+    # every file counts as large: its parsed cache (written afresh, in a conda cache of its
+    # own) holds each name's best-first order
+    _reset(monkeypatch, CONDA_PKGS_DIRS=str(tmp_path / "pkgs"))
     for threshold in ("REOPEN_ABOVE", "SHARE_ABOVE", "ORDER_ABOVE"):
         monkeypatch.setattr(repodata, threshold, 0)
     if channel == "edge":
