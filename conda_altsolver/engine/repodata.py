@@ -222,6 +222,7 @@ def _parse(path: str) -> tuple[dict, dict]:
     packages = _section(data, "packages", path)
     conda_packages = _section(data, "packages.conda", path)
     groups: dict[str, tuple[list, list]] = {}
+    tracking: list[tuple[str, list]] = []  # (name, [record]) for the records tracking features
     # the common record (a dict with a string name, no record_version) is read inline; any
     # other goes through _record_name, which drops it or raises naming it
     for fn, record in conda_packages.items():
@@ -239,6 +240,8 @@ def _parse(path: str) -> tuple[dict, dict]:
         if entry is None:
             entry = groups[name] = ([], [])
         entry[0].append((fn, record))
+        if record.get("track_features"):
+            tracking.append((name, [record]))
     for fn, record in packages.items():
         name = record.get("name") if record.__class__ is dict else None
         if name.__class__ is not str or not name or "record_version" in record:
@@ -251,7 +254,12 @@ def _parse(path: str) -> tuple[dict, dict]:
         if entry is None:
             entry = groups[name] = ([], [])
         entry[1].append((fn, record, has_twin))
-    info[TRACKING_KEY] = _tracking_names(groups)
+        if record.get("track_features"):
+            tracking.append((name, [record]))
+    # feature -> sorted names tracking it, kept in the cache header so that a lazy solve
+    # learns every tracker of a feature without loading every name
+    info[TRACKING_KEY] = {feature: sorted(names)
+                          for feature, names in tracking_index(tracking).items()}
     return info, groups
 
 
@@ -319,14 +327,6 @@ def _well_formed(record: dict) -> bool:
             and type(get("build_number", 0)) is int and type(get("depends", _NO_LIST)) is list
             and type(get("constrains", _NO_LIST)) is list
             and type(get("timestamp")) in _TIMESTAMP_TYPES)
-
-
-def _tracking_names(groups: dict) -> dict:
-    """feature -> sorted names tracking it, kept in the cache header so that a lazy solve
-    learns every tracker of a feature without loading every name."""
-    pairs = ((name, [entry[1] for part in parts for entry in part])
-             for name, parts in groups.items())
-    return {feature: sorted(names) for feature, names in tracking_index(pairs).items()}
 
 
 def _read_json(path: str) -> dict:
