@@ -13,6 +13,7 @@ position that changes (see ``optimize.version_metrics``). This module owns only 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 
 from .version import parse_version
 
@@ -108,15 +109,12 @@ def one_channel_order(records) -> list[int]:
     """Positions of ``records`` best first, for records of one channel and one subdir: there
     classic's key ties on the channel and arch parts, so this is the order ``make_group_keys``
     sorts them into (timestamps on; equal keys keep their positions' order), from the parts
-    that differ. The repodata cache works it out for a large file's names once, when written.
+    that differ. The repodata cache works it out for a large file's names once, when written,
+    from records that may still carry a subdir of their own (hence the arch part left out).
     """
-    keys = []
-    append = keys.append
-    for record in records:
-        get = record.get
-        timestamp = get("timestamp") or 0
-        if timestamp > _MAX_SECONDS:
-            timestamp /= 1000
-        append((parse_version(get("version") or ""), get("build_number") or 0, timestamp,
-                get("build") or ""))
+    keys = list(map(_ONE_CHANNEL_PARTS, _TIMESTAMPED_KEYS(records)))
     return sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
+
+
+_TIMESTAMPED_KEYS = make_group_keys(Policy())  # channel first, timestamps on
+_ONE_CHANNEL_PARTS = itemgetter(KEY_VERSION, KEY_BUILD_NUMBER, KEY_TIMESTAMP, KEY_TIMESTAMP + 1)
