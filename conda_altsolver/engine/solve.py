@@ -439,16 +439,19 @@ def _full_groups(pool: Pool, requests: list) -> dict:
     return {name: list(pool.group(name)) for name in sorted(seen) if pool.group(name)}
 
 
-#: conflicts the deletion trials of one conflict may spend together before the specs still
-#: to try are kept in the core (each then gets a single conflict: a refutation by propagation
-#: alone stays found). Every shrink in this project's tests and in conda's test_solve.py had
-#: all its trials answered within 53 conflicts in all (one trial took 48: a satisfiable one
-#: of ``test_unsat_from_r1``); trials beyond the budget are search problems in their own
-#: right (the unsatisfiable sudoku's single givens), and a budget per trial would let a core
-#: of k specs spend k times as much. An undecided trial keeps its spec. (Asking classic's
-#: reduction to refute it instead was tried: it refuted none, cost 15-30 ms a trial, and
-#: judges the reduced index, not the whole one.)
-_TRIAL_BUDGET = 64
+#: conflicts the deletion trials of one conflict may spend together before each trial still
+#: to try gets ``_TRIAL_FLOOR`` alone; an undecided trial keeps its spec, as a satisfiable one
+#: does. So the budget buys only refutations that need a search: in this project's tests and
+#: conda's test_solve.py, all 24 refuting trials took 0 or 1 conflicts, while satisfiable
+#: trials spent up to 48 finding a model, which changes no answer. (A refutation that needs a
+#: real search is out of any such budget's reach anyway: a single given of the unsatisfiable
+#: sudoku took 51,559 conflicts to refute.)
+#: (Asking classic's reduction to refute a trial instead was tried: it refuted none, cost
+#: 15-30 ms a trial, and judges the reduced index, not the whole one.)
+_TRIAL_BUDGET = 16
+#: the conflicts a trial gets once the budget is spent: a refutation by propagation alone
+#: takes none, and the one-conflict refutations the tests show still end within it
+_TRIAL_FLOOR = 2
 
 
 def _reduced_is_satisfiable(
@@ -555,7 +558,7 @@ def _shrunk_core(pool: Pool, requests: list, reasons: list | None, solver, encod
         outcome = True
         if trial:
             spent = solver.stats["conflicts"]
-            outcome = solver.solve(trial, conflict_limit=max(budget, 1))
+            outcome = solver.solve(trial, conflict_limit=max(budget, _TRIAL_FLOOR))
             budget -= solver.stats["conflicts"] - spent
         if outcome is False:
             smaller = set(solver.core() or trial)
