@@ -36,13 +36,36 @@ class Unsatisfiable(EngineError):
     """No solution exists.
 
     ``core``: the input specs involved; ``chains``: tuples of spec strings in the form of
-    conda's ``UnsatisfiableError``; ``explanation``: text for a person; ``tree``: the
+    conda's ``UnsatisfiableError``; ``bad_deps``: those chains sorted into classic's kinds
+    (``chains.classify_chains``); ``explanation``: text for a person; ``tree``: the
     derivation tree behind the explanation (``None`` when not built).
+
+    ``classic``, when given, is called on the first read of ``chains`` or ``bad_deps`` and
+    returns both: classic's chains walk the dependency graph of every request, and only a
+    caller that shows classic's error (the adapter, at once) reads them.
     """
 
-    def __init__(self, core=(), chains=(), explanation="", tree=None):
+    def __init__(self, core=(), chains=(), explanation="", tree=None, classic=None):
         self.core = tuple(core)
-        self.chains = tuple(tuple(c) for c in chains)
         self.explanation = explanation
         self.tree = tree
+        self._classic = classic
+        self._chains = tuple(tuple(c) for c in chains)
+        self._bad_deps: dict = {}
         super().__init__(explanation or "the request is unsatisfiable")
+
+    @property
+    def chains(self) -> tuple:
+        self._read_classic()
+        return self._chains
+
+    @property
+    def bad_deps(self) -> dict:
+        self._read_classic()
+        return self._bad_deps
+
+    def _read_classic(self) -> None:
+        if self._classic is not None:
+            chains, self._bad_deps = self._classic()
+            self._chains = tuple(tuple(c) for c in chains)
+            self._classic = None

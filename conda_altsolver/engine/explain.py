@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .chains import CHAIN_SEED_LIMIT, CHECK_DEPTH, classic_chains, classify_chains
+from .gcpause import gc_paused
 from .request import role_of
 from .spec import parse_spec
 from .version import parse_version
@@ -97,17 +98,39 @@ class Derived(NamedTuple):
     shared_id: int | None = None
 
 
-class Explanation(NamedTuple):
-    """What ``explain_conflict`` returns: ``text`` (the derivation in words), ``chains``
-    (classic's conflict chains), ``bad_deps`` (those chains classified as classic's
-    ``_classify_bad_deps`` does), ``tree`` (``Derived``/``External`` nodes, or None) and
-    ``core`` (the request specs the explanation rests on)."""
+class Explanation:
+    """What ``explain_conflict`` returns: ``text`` (the derivation in words), ``tree``
+    (``Derived``/``External`` nodes, or None), ``core`` (the request specs the explanation
+    rests on), and through ``classic()`` classic's conflict chains with their
+    classification (``_classify_bad_deps``'s), worked out on the first call: they walk the
+    dependency graph from every request, and only conda's error shows them."""
 
-    text: str
-    chains: tuple
-    bad_deps: dict
-    tree: object = None
-    core: tuple = ()
+    __slots__ = ("text", "tree", "core", "_pool", "_requests", "_seeds", "_depth", "_classic")
+
+    def __init__(self, text: str, tree, core: tuple, pool, requests: list, seeds: list,
+                 depth: int):
+        self.text = text
+        self.tree = tree
+        self.core = core
+        self._pool, self._requests, self._seeds, self._depth = pool, requests, seeds, depth
+        self._classic: tuple | None = None
+
+    def classic(self) -> tuple[tuple, dict]:
+        """``(chains, bad_deps)``: classic's chains (tuples of spec strings) and their kinds."""
+        if self._classic is None:
+            with gc_paused():  # as the solve that raised was
+                chains = tuple(classic_chains(self._pool, self._seeds, self._depth))
+                self._classic = (chains, classify_chains(self._pool, chains, self._requests))
+            self._pool = self._requests = self._seeds = None
+        return self._classic
+
+    @property
+    def chains(self) -> tuple:
+        return self.classic()[0]
+
+    @property
+    def bad_deps(self) -> dict:
+        return self.classic()[1]
 
 
 # -- step 1: version sets over a name's records ----------------------------------------------
@@ -808,10 +831,8 @@ def explain_conflict(pool, requests: list, reasons: list, core: list | None = No
         specs = [_request_text(r) for r in core] or [_request_text(r) for r in requests]
         text = f"The requests {_join(specs)} cannot be satisfied together."
     seeds = requests if len(requests) <= CHAIN_SEED_LIMIT else core
-    chains = classic_chains(pool, seeds, depth)
-    bad_deps = classify_chains(pool, chains, requests)
-    return Explanation(text, tuple(chains), bad_deps, tree,
-                       tuple(r.request.spec for r in core))
+    return Explanation(text, tree, tuple(r.request.spec for r in core), pool, requests, seeds,
+                       depth)
 
 
 def refute_with_exclusions(pool, requests: list) -> list:

@@ -365,10 +365,8 @@ class _Solve:
         reasons: list = []
         core = _minimal_conflict(self.pool, self.requests, reasons, self.memo)
         found = explain_conflict(self.pool, self.requests, reasons, core)
-        error = Unsatisfiable(core=found.core, chains=found.chains,
-                              explanation=found.text, tree=found.tree)
-        error.bad_deps = found.bad_deps  # classic's classified chains, for the adapter
-        return error
+        return Unsatisfiable(core=found.core, explanation=found.text, tree=found.tree,
+                             classic=found.classic)
 
 
 #: classic looks for other optimal solutions until it has this many besides its answer

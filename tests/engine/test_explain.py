@@ -250,6 +250,26 @@ def test_direct_conflict_tree():
     assert {c.kind for c in (derived.cause1, derived.cause2)} == {"requires"}
 
 
+def test_classic_chains_wait_for_their_first_read(monkeypatch):
+    # classic's chains walk the dependency graph of every request; a failed solve leaves
+    # them until the error's chains or bad_deps are read, then works them out once
+    explain_module = importlib.import_module("conda_altsolver.engine.explain")
+    calls = []
+    plain_chains = explain_module.classic_chains
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return plain_chains(*args, **kwargs)
+
+    monkeypatch.setattr(explain_module, "classic_chains", counted)
+    error = unsatisfiable(SIMPLE, ["a", "b"])
+    assert calls == [] and set(error.core) == {"a", "b"}
+    assert unsatisfiable_entries(error.bad_deps) == [
+        ("a", "c[version='>=1,<2']"), ("b", "c[version='>=2,<3']")]
+    assert error.chains == (("a", "c[version='>=1,<2']"), ("b", "c[version='>=2,<3']"))
+    assert len(calls) == 1
+
+
 def test_requested_spec_against_a_dependency():
     records = [record("numpy", v) for v in ("1.20", "1.21", "1.22")]
     records.append(record("pandas", "2.0", ["numpy >=1.22"]))
