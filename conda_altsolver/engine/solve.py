@@ -437,15 +437,16 @@ def _full_groups(pool: Pool, requests: list) -> dict:
     return {name: list(pool.group(name)) for name in sorted(seen) if pool.group(name)}
 
 
-#: conflicts the deletion trials of one conflict may spend together before each trial still
-#: to try gets ``_TRIAL_FLOOR`` alone; an undecided trial keeps its spec, as a satisfiable one
-#: does. So the budget buys only refutations that need a search: in this project's tests and
-#: conda's test_solve.py, all 24 refuting trials took 0 or 1 conflicts, while satisfiable
-#: trials spent up to 48 finding a model, which changes no answer. (A refutation that needs a
-#: real search is out of any such budget's reach anyway: a single given of the unsatisfiable
-#: sudoku took 51,559 conflicts to refute.)
-#: (Asking classic's reduction to refute a trial instead was tried: it refuted none, cost
-#: 15-30 ms a trial, and judges the reduced index, not the whole one.)
+#: conflicts the deletion trials of one conflict may spend together (one budget per trial
+#: would let a core of k specs spend k times as much) before each trial still to try gets
+#: ``_TRIAL_FLOOR`` alone. An undecided trial keeps its spec, as a satisfiable one does, so
+#: the budget buys only refutations that need a search: in this project's tests and conda's
+#: test_solve.py, all 24 refuting trials took 0 or 1 conflicts, while satisfiable trials
+#: spent up to 48 finding a model (with 16, a dozen of them end undecided: the same answers). A
+#: refutation that needs a real search is out of any such budget's reach: a single given of
+#: the unsatisfiable sudoku took 51,559 conflicts to refute. (Asking classic's reduction to
+#: refute a trial instead was tried: it refuted none, cost 15-30 ms a trial, and judges the
+#: reduced index, not the whole one.)
 _TRIAL_BUDGET = 16
 #: the conflicts a trial gets once the budget is spent: a refutation by propagation alone
 #: takes none, and the one-conflict refutations the tests show still end within it
