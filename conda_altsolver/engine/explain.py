@@ -101,11 +101,12 @@ class Derived(NamedTuple):
 class Explanation:
     """What ``explain_conflict`` returns: ``text`` (the derivation in words), ``tree``
     (``Derived``/``External`` nodes, or None), ``core`` (the request specs the explanation
-    rests on), and through ``classic()`` classic's conflict chains with their
-    classification (``_classify_bad_deps``'s), worked out on the first call: they walk the
-    dependency graph from every request, and only conda's error shows them."""
+    rests on), and ``classic()``, which works out classic's conflict chains with their
+    classification (``_classify_bad_deps``'s) when called: they walk the dependency graph
+    from every request, and only conda's error shows them (``Unsatisfiable`` calls it on the
+    first read of its chains, once)."""
 
-    __slots__ = ("text", "tree", "core", "_pool", "_requests", "_seeds", "_depth", "_classic")
+    __slots__ = ("text", "tree", "core", "_pool", "_requests", "_seeds", "_depth")
 
     def __init__(self, text: str, tree, core: tuple, pool, requests: list, seeds: list,
                  depth: int):
@@ -113,24 +114,12 @@ class Explanation:
         self.tree = tree
         self.core = core
         self._pool, self._requests, self._seeds, self._depth = pool, requests, seeds, depth
-        self._classic: tuple | None = None
 
     def classic(self) -> tuple[tuple, dict]:
         """``(chains, bad_deps)``: classic's chains (tuples of spec strings) and their kinds."""
-        if self._classic is None:
-            with gc_paused():  # as the solve that raised was
-                chains = tuple(classic_chains(self._pool, self._seeds, self._depth))
-                self._classic = (chains, classify_chains(self._pool, chains, self._requests))
-            self._pool = self._requests = self._seeds = None
-        return self._classic
-
-    @property
-    def chains(self) -> tuple:
-        return self.classic()[0]
-
-    @property
-    def bad_deps(self) -> dict:
-        return self.classic()[1]
+        with gc_paused():  # as the solve that raised was
+            chains = tuple(classic_chains(self._pool, self._seeds, self._depth))
+            return chains, classify_chains(self._pool, chains, self._requests)
 
 
 # -- step 1: version sets over a name's records ----------------------------------------------
