@@ -70,6 +70,29 @@ CHANNELS_CF = [
     [{"spec": "pip"}, {"spec": "python <3.10", "optional": True}],
 ]
 
+# Found by the differential fuzz (``scripts/fuzz_against_classic.py``, seed 4242): the case
+# number, its sources, specs and policy. The engine could not prove these optima in minutes
+# before its sums counted a ladder per name; classic takes 0.6-8 s.
+FUZZ_SOURCES = {
+    "index4": (["index4.json"], [], None),
+    "r": (["channel:r", "index4.json"], ["r", "channel-4"], VIRTUAL_LINUX),
+    "mix-c4-first": (["channel:conda-forge-subset", "index4.json"],
+                     ["channel-4", "conda-forge-subset"], VIRTUAL_LINUX),
+    "mix-cf-first": (["channel:conda-forge-subset", "index4.json"],
+                     ["conda-forge-subset", "channel-4"], VIRTUAL_LINUX),
+}
+FUZZ = [
+    (542, "index4", ["r-car ==2.0_26"], "strict", False),
+    (620, "mix-c4-first", ["r-rmarkdown 0.7*"], "flexible", False),
+    (636, "r", ["r <3.2.1"], "disabled", True),
+    (1041, "r", ["r-car 2.1_0 r3.2.1_0"], "strict", False),
+    (1527, "r", ["r-httr 1.0.0 r3.2.1_0"], "disabled", False),
+    (2094, "r", ["r-digest <0.6.10"], "disabled", False),
+    (2491, "mix-cf-first", ["r-ggplot2 <2.1.0"], "flexible", False),
+    (2527, "mix-cf-first", ["r <3.2.1", "python <3.9.4"], "strict", False),
+    (2805, "r", ["r-plyr <1.8.4"], "disabled", True),
+]
+
 
 def cases() -> list[dict]:
     out = []
@@ -110,6 +133,17 @@ def cases() -> list[dict]:
         out.append({"set": "channels", "id": f"r-{number}",
                     "sources": ["channel:r", "index4.json"], "specs": specs,
                     "channel_order": ["r", "channel-4"], "virtual": VIRTUAL_LINUX})
+    for number, config, specs, priority, ignore_timestamps in FUZZ:
+        sources, order, virtual = FUZZ_SOURCES[config]
+        case = {"set": "fuzz", "id": f"fuzz-4242-{number}-{config}", "sources": sources,
+                "specs": specs, "channel_priority": priority}
+        if order:
+            case["channel_order"] = order
+        if virtual:
+            case["virtual"] = virtual
+        if ignore_timestamps:
+            case["ignore_timestamps"] = True
+        out.append(case)
     return out
 
 

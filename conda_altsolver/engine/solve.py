@@ -279,7 +279,8 @@ class _Solve:
             for request in self.requests:
                 encoder.add_request(request.index, request.spec, request.request.optional)
             # every objective's variables must exist before the first model is taken
-            optimizer = Optimizer(solver, self.objectives(encoder, groups, ranks, remove))
+            optimizer = Optimizer(solver, self.objectives(encoder, groups, ranks, remove),
+                                  exclusive=self._name_of_record(encoder))
             late: list = []  # names encoded before the objectives run: their terms in bulk
             encoder.on_activate = late.extend
         with phases("sat"):
@@ -297,6 +298,18 @@ class _Solve:
             optimizer.run(solver.model())
         self.stats = {"solves": optimizer.solves + 1, "values": optimizer.values}
         return encoder.chosen(optimizer.model)
+
+    def _name_of_record(self, encoder):
+        """literal -> its record's name (a name has one record installed at most), or None
+        for any other literal: the optimizer's exclusive groups."""
+        var_rec = encoder.var_rec
+        names = self.pool.names
+
+        def name_of(lit: int):
+            rid = var_rec.get(lit)
+            return None if rid is None else names[rid]
+
+        return name_of
 
     def objectives(self, encoder, groups, ranks, remove: bool):
         """Classic's objective list (``engine-algorithms.md`` §1.2), in order."""

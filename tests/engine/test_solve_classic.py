@@ -133,6 +133,29 @@ def test_channels(data_dir, case):
     _check(data_dir, case)
 
 
+#: seconds a fuzz case may take before it counts as stuck (each takes under 0.3 s here)
+FUZZ_DEADLINE = 60
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("case", _cases("fuzz"), ids=lambda c: c["id"])
+def test_fuzz_finds(data_dir, case):
+    """Cases the differential fuzz found the engine stuck on (proving an optimum), each
+    with classic's answer; stuck again, they fail at the deadline instead of hanging."""
+    import signal
+
+    def stuck(*_):
+        raise TimeoutError(f"{case['id']}: no answer within {FUZZ_DEADLINE} s")
+
+    previous = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(FUZZ_DEADLINE)
+    try:
+        _check(data_dir, case)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.mark.conda
 @pytest.mark.data
 @pytest.mark.parametrize("case_id", ["index-10", "index4-5", "cf-3", "mix-strict-channel-4-1"])
