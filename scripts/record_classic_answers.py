@@ -71,10 +71,20 @@ CHANNELS_CF = [
 ]
 
 # Found by the differential fuzz (``scripts/fuzz_against_classic.py``, seed 4242): the case
-# number, its sources, specs and policy. The engine could not prove these optima in minutes
-# before its sums counted a ladder per name; classic takes 0.6-8 s.
+# number, its sources, specs and policy. The engine could not prove the first nine optima in
+# minutes before its sums counted a ladder per name (classic takes 0.6-8 s); it installed
+# nothing for the optional specs alone that leave classic's reduced index empty, which classic
+# calls unsatisfiable.
+def _optional(spec: str) -> dict:
+    return {"spec": spec, "optional": True}
+
+
 FUZZ_SOURCES = {
+    "index": (["index.json"], [], None),
+    "index2": (["index2.json"], [], None),
     "index4": (["index4.json"], [], None),
+    "index5": (["index5.json"], [], None),
+    "pytorch": (["channel:pytorch", "index4.json"], ["pytorch", "channel-4"], VIRTUAL_LINUX),
     "r": (["channel:r", "index4.json"], ["r", "channel-4"], VIRTUAL_LINUX),
     "mix-c4-first": (["channel:conda-forge-subset", "index4.json"],
                      ["channel-4", "conda-forge-subset"], VIRTUAL_LINUX),
@@ -91,6 +101,27 @@ FUZZ = [
     (2491, "mix-cf-first", ["r-ggplot2 <2.1.0"], "flexible", False),
     (2527, "mix-cf-first", ["r <3.2.1", "python <3.9.4"], "strict", False),
     (2805, "r", ["r-plyr <1.8.4"], "disabled", True),
+    (117, "index", [_optional("workerpool 0.0.*")], "disabled", False),
+    (161, "mix-c4-first", [_optional("icu <58.2")], "strict", False),
+    (172, "index2", [_optional("jmespath !=0.9.0")], "disabled", False),
+    (289, "index2", [_optional("setuptools 77*")], "disabled", False),
+    (587, "index4", [_optional("mro-base <3.4.3")], "strict", False),
+    (902, "index4", [_optional("r-kernsmooth ==999")], "disabled", False),
+    (1083, "index5", [_optional("enum34 <1.1.6")], "flexible", False),
+    (1137, "index5", [_optional("libxscrnsaver-cos6-i686 <1.2.2")], "strict", False),
+    (1373, "pytorch", [_optional("libsepol-cos6-i686 <2.0.41")], "flexible", False),
+    (1809, "index", [_optional("pyside <1.1.2")], "flexible", False),
+    (1862, "mix-c4-first", [_optional("libnghttp2 ==0.0.1")], "strict", False),
+    (2054, "index4", [_optional("python 77*")], "strict", False),
+    (2141, "mix-c4-first", [_optional("jpeg <9b")], "disabled", False),
+    (2577, "index5", [_optional("libxrandr-cos7-ppc64le <1.5.1")], "strict", False),
+]
+# optional specs alone, by hand: two that empty the reduced index together, one that does not
+OPTIONAL_ONLY = [
+    [_optional("python 3.6*"), _optional("python 77*")],
+    [_optional("numpy 1.11*"), _optional("python 2.6*")],
+    [_optional("python 3.6*")],
+    [_optional("scipy 77*"), _optional("numpy")],
 ]
 
 
@@ -144,6 +175,9 @@ def cases() -> list[dict]:
         if ignore_timestamps:
             case["ignore_timestamps"] = True
         out.append(case)
+    for number, specs in enumerate(OPTIONAL_ONLY):
+        out.append({"set": "fuzz", "id": f"optional-only-{number}", "sources": ["index4.json"],
+                    "specs": specs, "channel_priority": "strict"})
     return out
 
 

@@ -107,11 +107,43 @@ def _names_features(item) -> bool:
 
 def _check_found(pool: Pool, requests: list) -> None:
     """Classic's ``verify_specs``: a required, non-feature spec with no match at all."""
-    missing = [r for r in requests if r.dep is not None and not r.request.optional
-               and not pool.matches(r.spec)]
+    _raise_not_found([r for r in requests if r.dep is not None and not r.request.optional
+                      and not pool.matches(r.spec)])
+
+
+def _raise_not_found(missing: list) -> None:
     if missing:
         texts = [str(r.spec) for r in missing]
         raise PackagesNotFound(texts, [(text,) for text in texts])
+
+
+def _check_reduced(pool: Pool, requests: list, groups: dict) -> None:
+    """Classic's ``Resolve.solve`` when its reduced index comes out empty: a spec whose name
+    no repo has is not found; otherwise, when every spec is optional, the request is
+    unsatisfiable. (Required specs that empty the index go on to the solve, whose
+    refutation explains them; optional specs alone cannot be refuted, since installing
+    nothing meets them, so they are explained here.)"""
+    if groups or not requests:
+        return
+    _raise_not_found([r for r in requests if r.dep is not None and not pool.matches(r.spec)
+                      and not pool.group(r.spec.name)])
+    if any(not r.request.optional for r in requests):
+        return
+    reasons = []
+    for r in requests:
+        if r.dep is None:
+            continue
+        if pool.matches(r.spec):
+            reasons.append(f"the packages matching {r.request.spec} are ruled out by the "
+                           f"other constraints")
+        else:
+            reasons.append(f"no {r.spec.name} package matches {r.request.spec}")
+    specs = [r.request.spec for r in requests]
+    text = (f"You constrained {' and '.join(specs)} without requesting a package to install, "
+            f"and no package can be installed under these constraints: {'; '.join(reasons)}. "
+            f"Like conda's classic solver, this one reports that as unsatisfiable: request a "
+            f"package, or relax the constraints.")
+    raise Unsatisfiable(core=specs, chains=[(str(r.spec),) for r in requests], explanation=text)
 
 
 class _Phases:
@@ -230,6 +262,7 @@ class _Solve:
         _check_found(pool, self.requests)
         with phases("reduce"):
             groups = self.reduced_groups()
+        _check_reduced(pool, self.requests, groups)
         with phases("encode"):
             self.roles(groups)
             ignore_timestamps = self.policy.ignore_timestamps

@@ -140,8 +140,9 @@ FUZZ_DEADLINE = 60
 @pytest.mark.data
 @pytest.mark.parametrize("case", _cases("fuzz"), ids=lambda c: c["id"])
 def test_fuzz_finds(data_dir, case):
-    """Cases the differential fuzz found the engine stuck on (proving an optimum), each
-    with classic's answer; stuck again, they fail at the deadline instead of hanging."""
+    """Cases the differential fuzz found the engine stuck on (proving an optimum) or wrong
+    on (optional specs alone), each with classic's answer; stuck again, they fail at the
+    deadline instead of hanging."""
     import signal
 
     def stuck(*_):

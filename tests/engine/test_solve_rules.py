@@ -133,6 +133,13 @@ _OPTIONAL = [rec("a 1.0", ["c"]), rec("c 1.0"), rec("c 2.0"), rec("b 1.0")]
 case("optional-not-installed", _OPTIONAL, ["b", SpecRequest("c <2", optional=True)], ["b-1.0-h_0"])
 case("optional-constrains-when-pulled", _OPTIONAL, ["a", SpecRequest("c <2", optional=True)],
      ["a-1.0-h_0", "c-1.0-h_0"])
+# optional specs alone: classic installs nothing, unless no package at all is left in its
+# reduced index, which it reports as unsatisfiable
+case("optional-only-installs-nothing", _OPTIONAL, [SpecRequest("c <2", optional=True)], [])
+case("optional-only-matching-nothing", _OPTIONAL, [SpecRequest("c >=3", optional=True)],
+     "Unsatisfiable")
+case("optional-only-excluding-each-other", _OPTIONAL,
+     [SpecRequest("c <2", optional=True), SpecRequest("c >=2", optional=True)], "Unsatisfiable")
 _CONSTRAINS = [
     rec("a 2.0", constrains=["c <2"]), rec("a 1.0"), rec("c 1.0"), rec("c 2.0"),
     rec("b 1.0", ["c"]),
@@ -250,6 +257,23 @@ def test_not_found():
     assert info.value.specs == ("zzz",)
     with pytest.raises(PackagesNotFound):
         answer([rec("a 1.0")], ["a >=2"])  # classic's verify_specs: no match at all
+
+
+def test_optional_specs_alone_that_leave_nothing_installable():
+    """Named in the error: a name no repo has is not found (where classic, meaning to say
+    so, fails with a TypeError); a version nothing matches makes the request unsatisfiable,
+    with an explanation naming the spec."""
+    records = [rec("a 1.0"), rec("c 1.0")]
+    with pytest.raises(PackagesNotFound) as info:
+        answer(records, [SpecRequest("zzz", optional=True)])
+    assert info.value.specs == ("zzz",)
+    assert answer(records, [SpecRequest("zzz", optional=True), SpecRequest("a", optional=True)]) == []
+    with pytest.raises(Unsatisfiable) as info:
+        answer(records, [SpecRequest("c >=3", optional=True)])
+    assert info.value.core == ("c >=3",)
+    assert info.value.chains == (("c[version='>=3']",),)
+    assert "no c package matches c >=3" in info.value.explanation
+    assert answer(records, []) == []
 
 
 def test_unsatisfiable_core():
