@@ -157,6 +157,26 @@ def test_fuzz_finds(data_dir, case):
         signal.signal(signal.SIGALRM, previous)
 
 
+@pytest.mark.data
+def test_fuzz_cases_are_the_fuzzers(data_dir):
+    """Each recorded ``fuzz-<seed>-<n>-<config>`` case is case n of that seed in
+    ``scripts/fuzz_against_classic.py`` (its specs, or the fewest of them that still
+    mismatched), with the same sources and policy: the fuzzer finds it again."""
+    import fuzz_against_classic as fuzzer
+
+    sources = fuzzer.Sources(data_dir)
+    recorded = [c for c in _cases("fuzz") if c["id"].startswith("fuzz-")]
+    assert recorded
+    for case in recorded:
+        _, seed, number, config = case["id"].split("-", 3)
+        made = fuzzer.make_case(sources, int(seed), int(number))
+        assert made["config"] == config, case["id"]
+        assert all(spec in made["specs"] for spec in case["specs"]), case["id"]
+        for key in ("sources", "channel_priority", "channel_order", "virtual"):
+            assert made.get(key) == case.get(key), (case["id"], key)
+        assert made["ignore_timestamps"] == case.get("ignore_timestamps", False), case["id"]
+
+
 @pytest.mark.conda
 @pytest.mark.data
 @pytest.mark.parametrize("case_id", ["index-10", "index4-5", "cf-3", "mix-strict-channel-4-1"])
