@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import record_classic_answers as recorder  # noqa: E402
 import test_solve_classic as parity  # noqa: E402
+from engine_data import dist_str  # noqa: E402
 
 CONFIGS = [
     ("index", {"sources": ["index.json"]}),
@@ -134,9 +135,11 @@ def _make_spec(rnd: random.Random, name: str, records: list) -> str:
     return f"{name} {record['version']} {record['build']}"
 
 
-def make_case(sources: Sources, seed: int, number: int) -> dict:
+def make_case(sources: Sources, seed: int, number: int, targets: bool = False) -> dict:
     """Case ``number`` of ``seed``: 1-4 specs (a tenth optional), a priority mode, sometimes
-    timestamps ignored, over the configuration ``number`` picks in turn."""
+    timestamps ignored, over the configuration ``number`` picks in turn. With ``targets``,
+    also 1-3 installed records as conda passes them (``MatchSpec(name, target=...)``, half
+    of them optional), drawn apart so that the other specs stay those of the plain case."""
     rnd = random.Random(f"{seed}-{number}")
     label, template = CONFIGS[number % len(CONFIGS)]
     names, by_name, weights = sources.names(template["sources"])
@@ -144,9 +147,25 @@ def make_case(sources: Sources, seed: int, number: int) -> dict:
     for name in _pick_names(rnd, names, weights, rnd.randint(1, 4)):
         text = _make_spec(rnd, name, by_name[name])
         specs.append({"spec": text, "optional": True} if rnd.random() < 0.1 else text)
-    return {"id": f"fuzz-{seed}-{number}-{label}", "config": label, **template, "specs": specs,
+    case = {"id": f"fuzz-{seed}-{number}-{label}", "config": label, **template, "specs": specs,
             "channel_priority": rnd.choice(["flexible", "strict", "disabled"]),
             "ignore_timestamps": rnd.random() < 0.15}
+    if targets:
+        case["id"] += "+targets"
+        case["specs"] = specs + _target_specs(random.Random(f"{seed}-{number}-targets"),
+                                              names, by_name, weights, specs)
+    return case
+
+
+def _target_specs(rnd: random.Random, names, by_name, weights, specs) -> list:
+    """Installed records of names the other specs do not name, as target specs."""
+    taken = {(s if isinstance(s, str) else s["spec"]).split()[0] for s in specs}
+    picked = _pick_names(rnd, names, weights, rnd.randint(1, 3) + len(taken))
+    out = []
+    for name in [n for n in picked if n not in taken][:3]:
+        record = rnd.choice(by_name[name])
+        out.append({"spec": name, "target": dist_str(record), "optional": rnd.random() < 0.5})
+    return out
 
 
 def _with_deadline(seconds: int, run, timeout_error: str):
@@ -243,7 +262,7 @@ def run(args) -> int:
     deadline = time.time() + args.minutes * 60
     number = args.start
     while time.time() < deadline and number < args.start + args.count:
-        case = make_case(sources, args.seed, number)
+        case = make_case(sources, args.seed, number, args.targets)
         start = time.perf_counter()
         agree, expected, got = comparer.compare(case)
         seconds = time.perf_counter() - start
@@ -280,6 +299,8 @@ def main(argv=None) -> int:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--report", required=True, help="JSON file the mismatches go to")
     parser.add_argument("--shrink", action="store_true", help="shrink each mismatch's specs")
+    parser.add_argument("--targets", action="store_true",
+                        help="add installed records (target specs) to every case")
     parser.add_argument("--classic-timeout", type=int, default=60, help="seconds per solve")
     parser.add_argument("--engine-timeout", type=int, default=120, help="seconds per solve")
     args = parser.parse_args(argv)

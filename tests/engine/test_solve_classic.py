@@ -169,7 +169,8 @@ def test_fuzz_cases_are_the_fuzzers(data_dir):
     assert recorded
     for case in recorded:
         _, seed, number, config = case["id"].split("-", 3)
-        made = fuzzer.make_case(sources, int(seed), int(number))
+        config, _, flag = config.partition("+")
+        made = fuzzer.make_case(sources, int(seed), int(number), targets=flag == "targets")
         assert made["config"] == config, case["id"]
         assert all(spec in made["specs"] for spec in case["specs"]), case["id"]
         for key in ("sources", "channel_priority", "channel_order", "virtual"):
