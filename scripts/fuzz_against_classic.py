@@ -135,21 +135,26 @@ def _make_spec(rnd: random.Random, name: str, records: list) -> str:
     return f"{name} {record['version']} {record['build']}"
 
 
-def make_case(sources: Sources, seed: int, number: int, targets: bool = False) -> dict:
-    """Case ``number`` of ``seed``: 1-4 specs (a tenth optional), a priority mode, sometimes
-    timestamps ignored, over the configuration ``number`` picks in turn. With ``targets``,
-    also 1-3 installed records as conda passes them (``MatchSpec(name, target=...)``, half
-    of them optional), drawn apart so that the other specs stay those of the plain case."""
+def make_case(sources: Sources, seed: int, number: int, targets: bool = False,
+              max_specs: int = 4) -> dict:
+    """Case ``number`` of ``seed``: 1 to ``max_specs`` specs (a tenth optional), a priority
+    mode, sometimes timestamps ignored, over the configuration ``number`` picks in turn. With
+    ``targets``, also 1-3 installed records as conda passes them (``MatchSpec(name,
+    target=...)``, half of them optional), drawn apart so that the other specs stay those of
+    the case without them. The id says which options made the case (``+targets``,
+    ``+specs8``)."""
     rnd = random.Random(f"{seed}-{number}")
     label, template = CONFIGS[number % len(CONFIGS)]
     names, by_name, weights = sources.names(template["sources"])
     specs: list = []
-    for name in _pick_names(rnd, names, weights, rnd.randint(1, 4)):
+    for name in _pick_names(rnd, names, weights, rnd.randint(1, max_specs)):
         text = _make_spec(rnd, name, by_name[name])
         specs.append({"spec": text, "optional": True} if rnd.random() < 0.1 else text)
     case = {"id": f"fuzz-{seed}-{number}-{label}", "config": label, **template, "specs": specs,
             "channel_priority": rnd.choice(["flexible", "strict", "disabled"]),
             "ignore_timestamps": rnd.random() < 0.15}
+    if max_specs != 4:
+        case["id"] += f"+specs{max_specs}"
     if targets:
         case["id"] += "+targets"
         case["specs"] = specs + _target_specs(random.Random(f"{seed}-{number}-targets"),
@@ -262,7 +267,7 @@ def run(args) -> int:
     deadline = time.time() + args.minutes * 60
     number = args.start
     while time.time() < deadline and number < args.start + args.count:
-        case = make_case(sources, args.seed, number, args.targets)
+        case = make_case(sources, args.seed, number, args.targets, args.max_specs)
         start = time.perf_counter()
         agree, expected, got = comparer.compare(case)
         seconds = time.perf_counter() - start
@@ -299,6 +304,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--report", required=True, help="JSON file the mismatches go to")
     parser.add_argument("--shrink", action="store_true", help="shrink each mismatch's specs")
+    parser.add_argument("--max-specs", type=int, default=4, help="specs per case, at most")
     parser.add_argument("--targets", action="store_true",
                         help="add installed records (target specs) to every case")
     parser.add_argument("--classic-timeout", type=int, default=60, help="seconds per solve")

@@ -169,8 +169,10 @@ def test_fuzz_cases_are_the_fuzzers(data_dir):
     assert recorded
     for case in recorded:
         _, seed, number, config = case["id"].split("-", 3)
-        config, _, flag = config.partition("+")
-        made = fuzzer.make_case(sources, int(seed), int(number), targets=flag == "targets")
+        config, *flags = config.split("+")
+        specs = [int(f[len("specs"):]) for f in flags if f.startswith("specs")]
+        made = fuzzer.make_case(sources, int(seed), int(number), targets="targets" in flags,
+                                max_specs=specs[0] if specs else 4)
         assert made["config"] == config, case["id"]
         assert all(spec in made["specs"] for spec in case["specs"]), case["id"]
         for key in ("sources", "channel_priority", "channel_order", "virtual"):
