@@ -189,6 +189,8 @@ def classic_answer(sources: Sources, case: dict, timeout: int):
     def run():
         try:
             return recorder.classic_answer(case, records)
+        except _Timeout:
+            raise
         except Exception as exc:  # noqa: BLE001 - classic's own crash is a finding too
             return {"error": f"classic-crash:{type(exc).__name__}:{exc}"[:300]}
 
@@ -199,6 +201,8 @@ def engine_answer(sources: Sources, case: dict, timeout: int):
     def run():
         try:
             return parity.engine_answer(sources.data_dir, case)
+        except _Timeout:
+            raise
         except Exception as exc:  # noqa: BLE001 - reported, not raised
             return {"error": f"engine-crash:{type(exc).__name__}:{exc}"[:300],
                     "traceback": traceback.format_exc()[-2000:]}
@@ -226,13 +230,16 @@ class Comparer:
         self.sources = sources
         self.classic_timeout = classic_timeout
         self.engine_timeout = engine_timeout
+        self.engine_seconds = 0.0  # the last engine solve's
 
     def compare(self, case: dict) -> tuple:
         """(agree: bool or None when classic timed out, classic's answer, the engine's)."""
         expected = classic_answer(self.sources, case, self.classic_timeout)
         if expected == {"error": "classic-timeout"}:
             return None, expected, None
+        start = time.perf_counter()
         got = engine_answer(self.sources, case, self.engine_timeout)
+        self.engine_seconds = time.perf_counter() - start
         return same(self.sources, case, got, expected), expected, got
 
     def shrink(self, case: dict) -> dict:
@@ -271,6 +278,7 @@ def run(args) -> int:
         start = time.perf_counter()
         agree, expected, got = comparer.compare(case)
         seconds = time.perf_counter() - start
+        engine_seconds = comparer.engine_seconds if agree is not None else 0.0
         if agree is None:
             counts["classic-timeout"] += 1
             verdict = "classic timed out"
@@ -278,6 +286,7 @@ def run(args) -> int:
             counts["compared"] += 1
             verdict = "ok" if agree else "MISMATCH"
         print(f"{number:6d} {case['config']:13} {verdict:8} {seconds:6.2f}s "
+              f"engine {engine_seconds:5.2f}s "
               f"{case['channel_priority'][:4]} {case['specs']} -> {_describe(expected)}",
               flush=True)
         if agree is False:

@@ -419,35 +419,68 @@ def make_brancher(encoder):
     follows dependency depth; candidates are in the role-specific preference order. A
     requirement whose trigger never was true cannot be open, so it is not even listed. When
     nothing is open the solver sets every remaining variable false: a subset-minimal install.
-    Between two backtracks assignments only grow, so a requirement found satisfied (or with
-    a false trigger) stays so: each call resumes after the run of such requirements at the
-    front that the previous call saw, instead of rescanning them at every decision.
+
+    A requirement is settled while the assignment that settles it holds (its trigger false,
+    or a candidate true, whatever its trigger). Each call remembers how far the run of settled requirements at the
+    front reached, per decision level of what settled them (``marks``); a backtrack undoes
+    only the levels above the one it went back to (``kept_level``), so the next call resumes
+    after the part of the run those levels settled, not at the first requirement.
     """
     requirements = encoder.requirements
     roots = encoder._roots  # root requirements are inserted at the front, not appended
-    resume = [None, 0]  # (backtracks, roots) when the settled run was measured; its length
+    marks: list = []  # (index, level): requirements[:index] settled at levels <= level
+    seen_roots = [len(roots)]
 
     def brancher(solver):
-        value = solver.value
+        kept = solver.kept_level()
+        if seen_roots[0] != len(roots):  # the front moved: nothing known holds
+            seen_roots[0] = len(roots)
+            marks.clear()
+        while marks and marks[-1][1] > kept:
+            marks.pop()
+        start, top = marks[-1] if marks else (0, 0)
+        vals = solver.assignment
         first_open = solver.first_open
-        epoch = (solver.backtracks, len(roots))
-        index = resume[1] if resume[0] == epoch else 0
-        settled = True  # every requirement before ``index`` is satisfied or untriggered
-        for index in range(index, len(requirements)):
+        true_level = solver.true_level
+        settled = True  # every requirement before ``index`` is settled
+        for index in range(start, len(requirements)):
             trigger, cands = requirements[index]
-            state = value(trigger)
-            if state is not True:
-                if state is None and settled:  # may become true: later calls must see it
+            state = vals[2 * trigger]
+            if state == 1:
+                pick = first_open(cands)
+                if pick:
+                    if settled:
+                        _mark(marks, index, top)
+                    return pick
+                if not settled:
+                    continue
+                level = true_level(cands)  # a true candidate settles it, whatever the trigger
+                if level < 0:  # every candidate false: left to propagation, not settled
+                    _mark(marks, index, top)
                     settled = False
-                    resume[:] = epoch, index
-                continue
-            pick = first_open(cands)
-            if pick:
+                    continue
+            elif not state:  # may become true: later calls must see it
                 if settled:
-                    resume[:] = epoch, index
-                return pick
+                    _mark(marks, index, top)
+                    settled = False
+                continue
+            elif not settled:
+                continue
+            else:
+                level = true_level((-trigger,))
+            if level > top:
+                _mark(marks, index, top)
+                top = level
         if settled:
-            resume[:] = epoch, len(requirements)
+            _mark(marks, len(requirements), top)
         return 0
 
     return brancher
+
+
+def _mark(marks: list, index: int, level: int) -> None:
+    """Note that ``requirements[:index]`` are settled at levels up to ``level``."""
+    if marks and marks[-1][1] == level:
+        marks[-1] = (index, level)
+    else:
+        marks.append((index, level))

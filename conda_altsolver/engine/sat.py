@@ -159,6 +159,7 @@ class SatSolver:
         self._core: list[int] = []
         self._changes = 0  # bumped by every add_*: lets decide() notice lazy additions
         self._backtracks = 0
+        self._kept = 0  # lowest level backtracked to since the last kept_level() call
         self._conflicts = 0
         self._fill_epoch: tuple[int, int, int] | None = None
         self._fill_mark = 0
@@ -222,6 +223,14 @@ class SatSolver:
     def backtracks(self) -> int:
         """How many times assignments were undone; branchers may cache what holds between."""
         return self._backtracks
+
+    def kept_level(self) -> int:
+        """For branchers: every assignment made at this decision level or below before the
+        previous call still holds (the lowest level backtracked to since then; 0 on a
+        solve's first call). Branchers may keep what those assignments settled."""
+        kept = self._kept
+        self._kept = len(self._trail_lim)
+        return kept
 
     def _internal(self, lit: int) -> int:
         var = lit if lit > 0 else -lit
@@ -623,6 +632,11 @@ class SatSolver:
             if vals[2 * var] == 1:
                 self._pending.append(var)
 
+    @property
+    def brancher(self):
+        """The decision function ``set_brancher`` gave, or None (activity-driven decisions)."""
+        return self._brancher
+
     def set_brancher(self, brancher) -> None:
         """Decide with ``brancher(solver) -> literal``; 0 means "nothing open".
 
@@ -658,6 +672,21 @@ class SatSolver:
             if val == 0 and not pick:
                 pick = lit
         return pick
+
+    @property
+    def assignment(self) -> bytearray:
+        """For branchers, read only: ``assignment[2 * var]`` is 1 when ``var`` is true, 2 when
+        false, 0 when unassigned (``value`` without a call per variable)."""
+        return self._vals
+
+    def true_level(self, lits) -> int:
+        """For branchers: the decision level of the first true literal of ``lits``, or -1
+        when none is true."""
+        vals = self._vals
+        for lit in lits:
+            if (vals[2 * lit] if lit > 0 else vals[1 - 2 * lit]) == 1:
+                return self._level[lit if lit > 0 else -lit]
+        return -1
 
     def model(self) -> set[int]:
         """The true variables of the last satisfying solve."""
@@ -709,6 +738,8 @@ class SatSolver:
         if len(trail_lim) <= level:
             return
         self._backtracks += 1
+        if level < self._kept:
+            self._kept = level
         trail = self._trail
         vals = self._vals
         special = self._special
