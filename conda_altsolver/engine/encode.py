@@ -421,10 +421,11 @@ def make_brancher(encoder):
     nothing is open the solver sets every remaining variable false: a subset-minimal install.
 
     A requirement is settled while the assignment that settles it holds (its trigger false,
-    or a candidate true, whatever its trigger). Each call remembers how far the run of settled requirements at the
-    front reached, per decision level of what settled them (``marks``); a backtrack undoes
-    only the levels above the one it went back to (``kept_level``), so the next call resumes
-    after the part of the run those levels settled, not at the first requirement.
+    or a candidate true, whatever its trigger). Each call remembers how far the run of
+    settled requirements at the front reached, per decision level of what settled them
+    (``marks``); a backtrack undoes only the levels above the one it went back to
+    (``kept_level``), so the next call resumes after the part of the run those levels
+    settled, not at the first requirement.
     """
     requirements = encoder.requirements
     roots = encoder._roots  # root requirements are inserted at the front, not appended
