@@ -57,8 +57,8 @@ CONFIGS = [
 SPEC_KINDS = (["bare", ">=", "<", ".*", "*", "==", "!=", "build"], [25, 14, 12, 12, 6, 10, 8, 6])
 
 
-class _Timeout(Exception):
-    pass
+class _Timeout(BaseException):
+    """The alarm: not an ``Exception``, so no solver's error handling can swallow it."""
 
 
 def _on_alarm(*_):
@@ -189,8 +189,6 @@ def classic_answer(sources: Sources, case: dict, timeout: int):
     def run():
         try:
             return recorder.classic_answer(case, records)
-        except _Timeout:
-            raise
         except Exception as exc:  # noqa: BLE001 - classic's own crash is a finding too
             return {"error": f"classic-crash:{type(exc).__name__}:{exc}"[:300]}
 
@@ -201,8 +199,6 @@ def engine_answer(sources: Sources, case: dict, timeout: int):
     def run():
         try:
             return parity.engine_answer(sources.data_dir, case)
-        except _Timeout:
-            raise
         except Exception as exc:  # noqa: BLE001 - reported, not raised
             return {"error": f"engine-crash:{type(exc).__name__}:{exc}"[:300],
                     "traceback": traceback.format_exc()[-2000:]}
