@@ -146,9 +146,12 @@ class Optimizer:
         find faster, so the solver's own heuristic (VSIDS) finishes it."""
         self.solves += 1
         solver = self.solver
-        found = solver.solve(assumptions=assumptions, conflict_limit=GUIDED_CONFLICTS)
+        brancher = solver.brancher
+        if brancher is None:  # the solver's own heuristic from the start
+            found = solver.solve(assumptions=assumptions)
+        else:
+            found = solver.solve(assumptions=assumptions, conflict_limit=GUIDED_CONFLICTS)
         if found is None:
-            brancher = solver.brancher
             solver.set_brancher(None)
             try:
                 found = solver.solve(assumptions=assumptions)

@@ -145,6 +145,10 @@ def test_fuzz_finds(data_dir, case):
     deadline instead of hanging."""
     import signal
 
+    if not hasattr(signal, "SIGALRM"):  # no alarm here (Windows): run without the deadline
+        _check(data_dir, case)
+        return
+
     def stuck(*_):
         raise TimeoutError(f"{case['id']}: no answer within {FUZZ_DEADLINE} s")
 
