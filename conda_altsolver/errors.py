@@ -1,8 +1,9 @@
 """Engine failures turned into the conda exceptions conda's callers and users expect.
 
-* a spec with no candidate anywhere: ``PackagesNotFoundInChannelsError`` when a spec of the
-  request itself is missing (classic's ``_run_sat`` check), ``ResolvePackageNotFound`` for a
-  dependency deep in the graph (conda-build catches exactly that one);
+* a spec with no candidate anywhere: ``ResolvePackageNotFound`` for a requested spec (classic's
+  package pool of the request raises it first) and for a dependency deep in the graph
+  (conda-build catches exactly that one); ``PackagesNotFoundInChannelsError`` for another
+  spec the solve keeps, a history spec for one (classic's ``_run_sat`` check);
 * no solution: ``UnsatisfiableError`` built from the engine's conflict chains, classified as
   classic classifies them (python, history, virtual package, direct), so its text is
   classic's; the engine's own explanation is attached as ``.explanation`` and appended;

@@ -386,9 +386,9 @@ class _EngineQueries:
                     "package pool", engine.reduced_index, self.index.repos,
                     self.requests(specs), policy=self.policy, memo=self.memo,
                 )
-            except engine.PackagesNotFound:
-                groups = {}  # classic raises here; the missing name is reported later
-            except engine.InvalidSpec as exc:
+            except (engine.PackagesNotFound, engine.InvalidSpec) as exc:
+                # classic's verify_specs: a required spec no channel offers at all is
+                # ResolvePackageNotFound here, before any other check
                 raise self._convert(exc) from exc
             pool = self._pools[key] = _RecordPool(groups)
         return pool

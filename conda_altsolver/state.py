@@ -479,9 +479,13 @@ def _never_downgrade_conda(inp: SolveInput, plan: SpecPlan) -> None:
 
 
 def _apply_hard_locks(inp: SolveInput, plan: SpecPlan) -> None:
-    """A name-only pin locks the installed record, unless the user asked for that name."""
+    """A name-only pin locks the installed record, unless the user asked for that name, or
+    asked to remove it or something it depends on: a removal is explicit, the lock only
+    keeps the record from changing as a side effect (classic ignores such pins altogether
+    and removes it)."""
+    remaining = {record.name for record in plan.solution}
     for name, record in inp.hard_locked().items():
-        if name not in inp.requested_names:
+        if name not in inp.requested_names and name in remaining:
             plan.specs_map[name] = record.to_match_spec()
 
 
@@ -532,21 +536,21 @@ def check_pin_conflicts(inp: SolveInput, records_named: Callable[[str], list]) -
 
     This follows conda-libmamba-solver (classic would override the pin with a warning):
     a request contradicts a versioned pin when no record satisfies both, and contradicts a
-    name-only pin (a hard lock) when it does not match the installed record. Names with no
-    record at all are left for the not-found error.
+    name-only pin (a hard lock) when it does not match the installed record. A request no
+    record matches at all is left for the not-found error, as classic reports it.
     """
     locked = inp.hard_locked()
     for spec in inp.specs_to_add:
         pins = [pin for pin in inp.pinned if pin.name == spec.name]
         if not pins:
             continue
+        matching = [rec for rec in records_named(spec.name) if spec.match(rec)]
+        if not matching:
+            continue
         if spec.name in locked:
             compatible = spec.match(locked[spec.name])
         else:
-            records = records_named(spec.name)
-            compatible = not records or any(
-                spec.match(rec) and all(pin.match(rec) for pin in pins) for rec in records
-            )
+            compatible = any(all(pin.match(rec) for pin in pins) for rec in matching)
         if not compatible:
             exc = SpecsConfigurationConflictError(
                 [str(spec)], sorted(str(pin) for pin in pins), inp.prefix

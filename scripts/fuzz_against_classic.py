@@ -300,14 +300,20 @@ def run(args) -> int:
     return 1 if counts["mismatch"] else 0
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def common_arguments(description: str, minutes: float) -> argparse.ArgumentParser:
+    """The options every fuzz script takes: which cases, where the data is, the report."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--minutes", type=float, default=60)
+    parser.add_argument("--minutes", type=float, default=minutes)
     parser.add_argument("--start", type=int, default=0, help="first case number")
     parser.add_argument("--count", type=int, default=10**9, help="at most this many cases")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--report", required=True, help="JSON file the mismatches go to")
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = common_arguments(__doc__.splitlines()[0], minutes=60)
     parser.add_argument("--shrink", action="store_true", help="shrink each mismatch's specs")
     parser.add_argument("--max-specs", type=int, default=4, help="specs per case, at most")
     parser.add_argument("--targets", action="store_true",

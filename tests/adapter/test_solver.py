@@ -14,7 +14,6 @@ from conda.base.constants import DepsModifier, UpdateModifier  # noqa: E402
 from conda.base.context import reset_context  # noqa: E402
 from conda.core.prefix_data import PrefixData  # noqa: E402
 from conda.exceptions import (  # noqa: E402
-    PackagesNotFoundError,
     PackagesNotFoundInPrefixError,
     ResolvePackageNotFound,
     SpecsConfigurationConflictError,
@@ -212,6 +211,15 @@ def test_name_only_pin_hard_locks(solve_alt):
     assert "zlib-1.2-0" in dists(result) and "python-3.9.1-0" in dists(result)
 
 
+@pytest.mark.parametrize("remove", ["numpy", "python"])
+def test_removal_beats_a_hard_lock(solve, remove):
+    # the lock keeps numpy from changing as a side effect; removing it, or python under
+    # it, is explicit: both solvers remove (classic ignores name-only pins)
+    result = solve(remove=[remove], installed=INSTALLED, history=["numpy"], pins=["numpy"])
+    assert "numpy-1.20-py39_0" not in dists(result)
+    assert any(d.startswith("python-") for d in dists(result)) == (remove == "numpy")
+
+
 def test_request_against_a_hard_lock(solve_alt):
     with pytest.raises(SpecsConfigurationConflictError):
         solve_alt(add=["zlib=1.3"], installed=INSTALLED, history=["numpy"], pins=["zlib"])
@@ -223,9 +231,16 @@ def test_relaxation_loosens_a_conflicting_history_spec(solve):
     assert [str(spec) for spec in solve.solver.neutered_specs] == ["zlib==1.2"]
 
 
-def test_missing_request(solve):
-    with pytest.raises((PackagesNotFoundError, ResolvePackageNotFound)):
-        solve(add=["nosuchpackage"])
+@pytest.mark.parametrize("spec, pins", [("nosuchpackage", []), ("zlib=9.9", []),
+                                        ("zlib=9.9", ["zlib"]), ("zlib=9.9", ["zlib 1.2"])])
+def test_missing_request(solve, spec, pins):
+    # classic's _add_specs asks for the request's package pool first: a request no channel
+    # offers is ResolvePackageNotFound there (conda's CLI shows it as PackagesNotFoundError),
+    # before any pin is looked at
+    with pytest.raises(ResolvePackageNotFound) as exc_info:
+        solve(add=[spec], installed=INSTALLED if pins else (), history=["numpy"] if pins else (),
+              pins=pins)
+    assert spec.split("=")[0] in str(exc_info.value)
 
 
 def test_missing_dependency(solve):

@@ -289,7 +289,8 @@ def test_request_overlapping_a_pin_keeps_the_pin(env):
 
 def test_request_contradicting_a_pin_is_a_configuration_error(env):
     inp = env(add=["python=3.10"], pins=["python 3.9.*"])
-    records = {"python": [rec for rec in inp.installed.values() if rec.name == "python"]}
+    records = {"python": [*(rec for rec in inp.installed.values() if rec.name == "python"),
+                          record("python 3.10.0 0 zlib")]}
     with pytest.raises(SpecsConfigurationConflictError) as exc_info:
         state.check_pin_conflicts(inp, lambda name: records.get(name, []))
     assert exc_info.value._kwargs["requested_specs"] == ["python=3.10"]
@@ -311,14 +312,22 @@ def test_name_only_pin_hard_locks(env):
 def test_request_against_hard_lock_is_a_configuration_error(env):
     inp = env(add=["zlib=1.3"], pins=["zlib"])
     with pytest.raises(SpecsConfigurationConflictError) as exc_info:
-        state.check_pin_conflicts(inp, lambda name: [])
+        state.check_pin_conflicts(inp, lambda name: [record("zlib 1.3 0")])
     assert exc_info.value._kwargs["requested_specs"] == ["zlib=1.3"]
     assert exc_info.value._kwargs["pinned_specs"] == ["zlib"]
     assert exc_info.value.allow_retry is False
 
 
+@pytest.mark.parametrize("request_, pin", [("zlib=7.7", "zlib"), ("python=7.7", "python 3.9.*")])
+def test_request_no_record_matches_is_left_for_the_not_found_error(env, request_, pin):
+    # classic reports such a request as ResolvePackageNotFound, pin or no pin
+    inp = env(add=[request_], pins=[pin])
+    state.check_pin_conflicts(inp, lambda name: [record(f"{name} 1.3 0")])
+
+
 def test_request_matching_hard_lock_is_fine(env):
-    state.check_pin_conflicts(env(add=["zlib=1.2"], pins=["zlib"]), lambda name: [])
+    state.check_pin_conflicts(env(add=["zlib=1.2"], pins=["zlib"]),
+                              lambda name: [record("zlib 1.2 0"), record("zlib 1.3 0")])
 
 
 # endregion

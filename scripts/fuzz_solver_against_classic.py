@@ -1,0 +1,225 @@
+"""Differential fuzz of the whole solver: ``solve_final_state`` of altsolver against classic's.
+
+Where ``fuzz_against_classic.py`` compares the engine with classic's ``Resolve.solve``, this
+one compares the two conda ``Solver`` plugins, so the adapter's state collection and its
+retries are under test too: each case builds an environment (classic installs a few random
+specs into a fresh prefix, recorded as its history), then runs one random command on it
+with both solvers: an install or a removal, with a random update modifier, sometimes a deps
+modifier, a pin (name-only or with a version), a channel priority, ``ignore_pinned`` or
+``force_remove``. The answers agree when the final states are equal, or differ only between
+exact ties, or both raise the same kind of conda error. Case ``n`` of seed ``S`` comes from
+``random.Random(f"{S}-{n}")`` alone.
+
+Usage (needs conda importable, and conda's test indexes; uses conda's own test helpers)::
+
+    python scripts/fuzz_solver_against_classic.py --seed 7 --minutes 30 --report /tmp/f.json
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+# the engine fuzz's case drawing, options, alarm and report writing
+from fuzz_against_classic import (  # noqa: E402
+    Sources,
+    _make_spec,
+    _on_alarm,
+    _pick_names,
+    _Timeout,
+    _write,
+    common_arguments,
+)
+
+#: (the helper's channel id, the test index files its records come from)
+CONFIGS = [
+    ("channel-1", ["index.json"]),
+    ("channel-2", ["index2.json"]),
+    ("channel-4", ["index4.json"]),
+    ("channel-5", ["index5.json"]),
+    ("aggregate-1", ["index2.json", "index4.json"]),
+    ("aggregate-2", ["index4.json", "index2.json"]),
+]
+UPDATE_MODIFIERS = (["default", "UPDATE_SPECS", "FREEZE_INSTALLED", "UPDATE_DEPS", "UPDATE_ALL",
+                     "SPECS_SATISFIED_SKIP_SOLVE"], [30, 15, 20, 15, 12, 8])
+DEPS_MODIFIERS = (["default", "NO_DEPS", "ONLY_DEPS"], [80, 10, 10])
+
+
+class _TmpDir:
+    """What conda's helpers take as ``tmpdir`` (py.path's ``strpath``)."""
+
+    def __init__(self, path: str):
+        self.strpath = path
+
+
+def make_case(sources, seed: int, number: int) -> dict:
+    """Case ``number`` of ``seed``: the environment's specs, then one command on it."""
+    rnd = random.Random(f"{seed}-{number}")
+    channel_id, files = CONFIGS[number % len(CONFIGS)]
+    names, by_name, weights = sources.names(files)
+    env_specs = [_make_spec(rnd, n, by_name[n]) for n in _pick_names(rnd, names, weights,
+                                                                      rnd.randint(1, 3))]
+    case = {"id": f"solver-fuzz-{seed}-{number}-{channel_id}", "channel": channel_id,
+            "files": files, "env": env_specs,
+            "channel_priority": rnd.choice(["flexible", "strict", "disabled"]),
+            "update_modifier": rnd.choices(*UPDATE_MODIFIERS)[0],
+            "deps_modifier": rnd.choices(*DEPS_MODIFIERS)[0],
+            "ignore_pinned": rnd.random() < 0.05}
+    if rnd.random() < 0.25:  # a removal of one of the names the environment asked for
+        case["remove"] = [rnd.choice(env_specs).split()[0]]
+        case["force_remove"] = rnd.random() < 0.2
+        # as `conda remove` passes them (classic's UPDATE_DEPS re-solve, for one, reports a
+        # removed package as missing from the prefix)
+        case["update_modifier"] = case["deps_modifier"] = "default"
+    else:
+        case["add"] = [_make_spec(rnd, n, by_name[n]) for n in _pick_names(
+            rnd, names, weights, rnd.randint(1, 2))]
+    if rnd.random() < 0.3:
+        name = rnd.choice([s.split()[0] for s in env_specs] + _pick_names(rnd, names, weights, 1))
+        case["pins"] = [name if rnd.random() < 0.4 else _make_spec(rnd, name, by_name[name])]
+    return case
+
+
+def _helper(channel_id: str):
+    from contextlib import contextmanager
+
+    from conda.testing import helpers
+
+    # conda's get_solver_* are this generator wrapped for one channel id each
+    return contextmanager(lambda tmpdir, **kw: helpers._get_solver_base(channel_id, tmpdir, **kw))
+
+
+def solve(case: dict, solver_name: str, prefix_records=(), history=(), command=True):
+    """The final state (sorted ``dist_str``s and the records) of one solve, or the error kind."""
+    from conda.base.constants import ChannelPriority, DepsModifier, UpdateModifier
+    from conda.base.context import context
+    from conda.exceptions import CondaError
+    from conda.models.match_spec import MatchSpec
+
+    kwargs = {}
+    modifiers = {}
+    if command:
+        kwargs = {"specs_to_add": [MatchSpec(s) for s in case.get("add", ())],
+                  "specs_to_remove": [MatchSpec(s) for s in case.get("remove", ())]}
+        if case["update_modifier"] != "default":
+            modifiers["update_modifier"] = UpdateModifier[case["update_modifier"]]
+        if case["deps_modifier"] != "default":
+            modifiers["deps_modifier"] = DepsModifier[case["deps_modifier"]]
+        if case.get("ignore_pinned"):
+            modifiers["ignore_pinned"] = True
+        if case.get("force_remove"):
+            modifiers["force_remove"] = True
+    else:
+        kwargs = {"specs_to_add": [MatchSpec(s) for s in case["env"]]}
+    with tempfile.TemporaryDirectory() as prefix, ExitStack() as stack:
+        stack.enter_context(context._override("solver", solver_name))
+        stack.enter_context(context._override("json", True))  # no spinners
+        stack.enter_context(context._override(
+            "channel_priority", ChannelPriority(case["channel_priority"])))
+        stack.enter_context(context._override(
+            "pinned_packages", tuple(case.get("pins", ())) if command else ()))
+        solver = stack.enter_context(_helper(case["channel"])(
+            _TmpDir(prefix), prefix_records=prefix_records, history_specs=history, **kwargs))
+        try:
+            state = solver.solve_final_state(**modifiers)
+        except CondaError as exc:
+            return {"error": type(exc).__name__}, None
+    return sorted(r.dist_str() for r in state), list(state)
+
+
+def _tie_key(record):
+    return (record.channel.name, record.subdir, record.name, record.version,
+            record.build_number, record.timestamp)
+
+
+def compare(case: dict, timeout: int) -> tuple:
+    """(agree: bool, or None when classic gave no answer (in time, or at all: it has bugs of
+    its own, such as a ``TypeError`` in ``build_conflict_map`` after some ``NO_DEPS`` and
+    ``ONLY_DEPS`` solves); classic's answer; altsolver's)."""
+    from conda.models.match_spec import MatchSpec
+
+    signal.alarm(timeout)
+    try:
+        env, records = solve(case, "classic", command=False)
+        if records is None:
+            records = []
+        history = [MatchSpec(s) for s in case["env"]] if records else []
+        expected, expected_records = solve(case, "classic", records, history)
+    except _Timeout:
+        return None, {"error": "classic-timeout"}, None
+    except Exception as exc:  # noqa: BLE001 - classic's own bugs: nothing to compare with
+        return None, {"error": f"classic-crash:{type(exc).__name__}:{exc}"[:200]}, None
+    finally:
+        signal.alarm(0)
+    signal.alarm(timeout)
+    try:
+        got, got_records = solve(case, "altsolver", records, history)
+    except _Timeout:
+        return False, expected, {"error": "altsolver-timeout"}
+    except Exception as exc:  # noqa: BLE001 - a crash is a finding
+        return False, expected, {"error": f"crash:{type(exc).__name__}:{exc}"[:300],
+                                 "traceback": traceback.format_exc()[-2000:]}
+    finally:
+        signal.alarm(0)
+    if got == expected:
+        return True, expected, got
+    if expected_records is not None and got_records is not None:
+        if sorted(map(_tie_key, expected_records)) == sorted(map(_tie_key, got_records)):
+            return True, expected, got
+    return False, expected, got
+
+
+def run(args) -> int:
+    os.environ.setdefault("CONDA_OVERRIDE_CUDA", "")  # no detection subprocess per solve
+    os.environ["CONDA_TEST_DATA_DIR"] = str(Path(args.data) / "conda-test-indexes")
+    sources = Sources(Path(args.data))
+    report = Path(args.report)
+    mismatches = json.loads(report.read_text()) if report.exists() else []
+    counts = {"compared": 0, "mismatch": 0}
+    deadline = time.time() + args.minutes * 60
+    number = args.start
+    while time.time() < deadline and number < args.start + args.count:
+        case = make_case(sources, args.seed, number)
+        start = time.perf_counter()
+        agree, expected, got = compare(case, args.timeout)
+        if agree is None:
+            verdict = expected["error"].split(":")[0]
+            counts[verdict] = counts.get(verdict, 0) + 1
+        else:
+            verdict = "ok" if agree else "MISMATCH"
+            counts["compared"] += 1
+        command = {k: case[k] for k in ("add", "remove", "pins") if k in case}
+        print(f"{number:6d} {case['channel']:11} {verdict:8} {time.perf_counter() - start:6.2f}s"
+              f" {case['update_modifier']}/{case['deps_modifier']} env={case['env']} "
+              f"{command} -> {json.dumps(expected)[:100]}", flush=True)
+        if agree is False:
+            counts["mismatch"] += 1
+            mismatches.append({"seed": args.seed, "n": number, "case": case,
+                               "classic": expected, "altsolver": got})
+            _write(report, mismatches)
+        number += 1
+    print(f"seed {args.seed}, cases {args.start}..{number - 1}: {json.dumps(counts)}")
+    return 1 if counts["mismatch"] else 0
+
+
+def main(argv=None) -> int:
+    parser = common_arguments(__doc__.splitlines()[0], minutes=30)
+    parser.add_argument("--timeout", type=int, default=60, help="seconds per solver and case")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGALRM, _on_alarm)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
