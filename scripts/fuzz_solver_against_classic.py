@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import traceback
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,8 +92,6 @@ def make_case(sources, seed: int, number: int) -> dict:
 
 
 def _helper(channel_id: str):
-    from contextlib import contextmanager
-
     from conda.testing import helpers
 
     # conda's get_solver_* are this generator wrapped for one channel id each
@@ -107,7 +105,6 @@ def solve(case: dict, solver_name: str, prefix_records=(), history=(), command=T
     from conda.exceptions import CondaError
     from conda.models.match_spec import MatchSpec
 
-    kwargs = {}
     modifiers = {}
     if command:
         kwargs = {"specs_to_add": [MatchSpec(s) for s in case.get("add", ())],
@@ -151,9 +148,7 @@ def compare(case: dict, timeout: int) -> tuple:
 
     signal.alarm(timeout)
     try:
-        env, records = solve(case, "classic", command=False)
-        if records is None:
-            records = []
+        records = solve(case, "classic", command=False)[1] or []
         history = [MatchSpec(s) for s in case["env"]] if records else []
         expected, expected_records = solve(case, "classic", records, history)
     except _Timeout:
