@@ -510,7 +510,7 @@ class MatchSpec:
 
     __slots__ = (
         "text", "components", "optional", "target", "_str", "_name", "_version", "_build",
-        "_build_number", "_others", "_strictness",
+        "_build_number", "_others", "_early", "_strictness",
     )  # fmt: skip
 
     def __init__(self, components: dict, text: str | None = None, optional=False, target=None):
@@ -526,10 +526,16 @@ class MatchSpec:
         self._build = components.get("build")
         self._build_number = components.get("build_number")
         # fields other than name/version/build/build_number, checked after the cheap ones
+        self._early = 0
         if _CHEAP_FIELDS.issuperset(components):
             self._others = ()
         else:
             self._others = tuple((f, m) for f, m in components.items() if f not in _CHEAP_FIELDS)
+            # how many of them come before the version in conda's order: conda checks
+            # components in order, so a record they reject never meets an invalid version
+            fields = list(components)
+            before = fields.index("version") if "version" in components else 0
+            self._early = sum(1 for f in fields[:before] if f not in _CHEAP_FIELDS)
 
     # --- what the engine asks ---------------------------------------------------------------
 
@@ -578,6 +584,12 @@ class MatchSpec:
         name = self.components.get("name")
         if name is not None and not name.match(record.get("name")):
             return False
+        others = self._others
+        if others and self._early:
+            for field, matcher in others[:self._early]:
+                if not matcher.match(_record_value(record, field)):
+                    return False
+            others = others[self._early:]
         if self._version is not None and not self._version.spec.match(record["version"]):
             return False
         if self._build is not None and not self._build.match(record.get("build")):
@@ -586,7 +598,7 @@ class MatchSpec:
             record.get("build_number", 0)
         ):
             return False
-        for field, matcher in self._others:
+        for field, matcher in others:
             if not matcher.match(_record_value(record, field)):
                 return False
         return True
@@ -1001,6 +1013,7 @@ def _plain_spec(text: str) -> MatchSpec | None:
     spec.target = spec._build_number = None
     spec._name = name_matcher.raw  # lower-case and glob-free: its exact value, shared
     spec._others = ()
+    spec._early = 0
     if version is None:
         spec.components = {"name": name_matcher}
         spec._version = spec._build = None

@@ -252,11 +252,27 @@ def test_local_path_channels_are_file_urls_without_quoting():
 
 
 def test_an_invalid_record_version_raises_once_it_is_read():
-    # conda raises too; it checks the fields in spec order, so with a channel that does
-    # not match it would answer False before reading the version (we read the version first)
+    # conda raises too; it checks the fields in spec order, so a channel that does not
+    # match answers False before the version is read
     with pytest.raises(InvalidVersion):
         parse_spec("numpy >=1").match(dict(RECORD, version="1.0-rc_1"))
     assert parse_spec("scipy >=1").match(dict(RECORD, version="1.0-rc_1")) is False
+    assert parse_spec("other::numpy >=1").match(dict(RECORD, version="1.0-rc_1")) is False
+
+
+@pytest.mark.parametrize("text, raises", [
+    ("other::numpy ~=0+0", False),  # found by the property test against conda
+    ("numpy[md5=other, version='~=0+0']", False),
+    ("numpy ~=0+0", True),
+    ("numpy[license=other] ~=0+0", True),  # the version comes first in conda's order
+])
+def test_an_invalid_version_spec_raises_only_when_conda_reads_it(text, raises):
+    spec = parse_spec(text)
+    if raises:
+        with pytest.raises(InvalidSpec):
+            spec.match(RECORD)
+    else:
+        assert spec.match(RECORD) is False
 
 
 PLAIN_FORMS = [
