@@ -7,8 +7,9 @@ specs into a fresh prefix, recorded as its history), then runs one random comman
 with both solvers: an install or a removal, with a random update modifier, sometimes a deps
 modifier, a pin (name-only or with a version), a channel priority, ``ignore_pinned`` or
 ``force_remove``. The answers agree when the final states are equal, or differ only between
-exact ties, or both raise the same kind of conda error. Case ``n`` of seed ``S`` comes from
-``random.Random(f"{S}-{n}")`` alone.
+exact ties, or both raise the same kind of conda error; a difference where a name-only pin
+names an installed package is counted apart (``locked``: this plugin's deliberate lock).
+Case ``n`` of seed ``S`` comes from ``random.Random(f"{S}-{n}")`` alone.
 
 Usage (needs conda importable, and conda's test indexes; uses conda's own test helpers)::
 
@@ -172,7 +173,22 @@ def compare(case: dict, timeout: int) -> tuple:
     if expected_records is not None and got_records is not None:
         if sorted(map(_tie_key, expected_records)) == sorted(map(_tie_key, got_records)):
             return True, expected, got
+    if _locks_installed(case, records):
+        return LOCKED, expected, got
     return False, expected, got
+
+
+#: ``compare``'s verdict when the answers differ and a name-only pin names an installed
+#: package: this plugin locks that record, as conda-libmamba-solver does, where classic
+#: ignores the pin (a deliberate difference, see the README)
+LOCKED = "locked"
+
+
+def _locks_installed(case: dict, installed) -> bool:
+    if case.get("ignore_pinned"):
+        return False
+    names = {record.name for record in installed}
+    return any(len(pin.split()) == 1 and pin in names for pin in case.get("pins", ()))
 
 
 def run(args) -> int:
@@ -188,8 +204,8 @@ def run(args) -> int:
         case = make_case(sources, args.seed, number)
         start = time.perf_counter()
         agree, expected, got = compare(case, args.timeout)
-        if agree is None:
-            verdict = expected["error"].split(":")[0]
+        if agree is None or agree == LOCKED:
+            verdict = LOCKED if agree == LOCKED else expected["error"].split(":")[0]
             counts[verdict] = counts.get(verdict, 0) + 1
         else:
             verdict = "ok" if agree else "MISMATCH"
