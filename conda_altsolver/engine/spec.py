@@ -526,6 +526,7 @@ class MatchSpec:
         self._build = components.get("build")
         self._build_number = components.get("build_number")
         # fields other than name/version/build/build_number, checked after the cheap ones
+        # (those written before the version, before it)
         self._early = 0
         if _CHEAP_FIELDS.issuperset(components):
             self._others = ()
