@@ -38,7 +38,7 @@ from fuzz_against_classic import (  # noqa: E402
     _make_spec,
     _on_alarm,
     _pick_names,
-    _Timeout,
+    _with_deadline,
     _write,
     common_arguments,
 )
@@ -141,33 +141,43 @@ def _tie_key(record):
             record.build_number, record.timestamp)
 
 
+#: ``compare``'s verdict when the answers differ and a name-only pin names an installed
+#: package: this plugin locks that record, as conda-libmamba-solver does, where classic
+#: ignores the pin (a deliberate difference, see the README)
+LOCKED = "locked"
+
+
 def compare(case: dict, timeout: int) -> tuple:
-    """(agree: bool, or None when classic gave no answer (in time, or at all: it has bugs of
-    its own, such as a ``TypeError`` in ``build_conflict_map`` after some ``NO_DEPS`` and
-    ``ONLY_DEPS`` solves); classic's answer; altsolver's)."""
+    """(verdict, classic's answer, altsolver's). The verdict is True or False; ``LOCKED``;
+    or None when classic gave no answer (in time, or at all: it has bugs of its own, such as
+    a ``TypeError`` in ``build_conflict_map`` after some ``NO_DEPS`` and ``ONLY_DEPS``
+    solves)."""
     from conda.models.match_spec import MatchSpec
 
-    signal.alarm(timeout)
-    try:
-        records = solve(case, "classic", command=False)[1] or []
-        history = [MatchSpec(s) for s in case["env"]] if records else []
-        expected, expected_records = solve(case, "classic", records, history)
-    except _Timeout:
-        return None, {"error": "classic-timeout"}, None
-    except Exception as exc:  # noqa: BLE001 - classic's own bugs: nothing to compare with
-        return None, {"error": f"classic-crash:{type(exc).__name__}:{exc}"[:200]}, None
-    finally:
-        signal.alarm(0)
-    signal.alarm(timeout)
-    try:
-        got, got_records = solve(case, "altsolver", records, history)
-    except _Timeout:
-        return False, expected, {"error": "altsolver-timeout"}
-    except Exception as exc:  # noqa: BLE001 - a crash is a finding
-        return False, expected, {"error": f"crash:{type(exc).__name__}:{exc}"[:300],
-                                 "traceback": traceback.format_exc()[-2000:]}
-    finally:
-        signal.alarm(0)
+    def classic():
+        try:
+            records = solve(case, "classic", command=False)[1] or []
+            history = [MatchSpec(s) for s in case["env"]] if records else []
+            return records, history, *solve(case, "classic", records, history)
+        except Exception as exc:  # noqa: BLE001 - classic's own bugs: nothing to compare with
+            return {"error": f"classic-crash:{type(exc).__name__}:{exc}"[:200]}
+
+    outcome = _with_deadline(timeout, classic, "classic-timeout")
+    if isinstance(outcome, dict):
+        return None, outcome, None
+    records, history, expected, expected_records = outcome
+
+    def altsolver():
+        try:
+            return solve(case, "altsolver", records, history)
+        except Exception as exc:  # noqa: BLE001 - a crash is a finding
+            return {"error": f"crash:{type(exc).__name__}:{exc}"[:300],
+                    "traceback": traceback.format_exc()[-2000:]}
+
+    outcome = _with_deadline(timeout, altsolver, "altsolver-timeout")
+    if isinstance(outcome, dict):
+        return False, expected, outcome
+    got, got_records = outcome
     if got == expected:
         return True, expected, got
     if expected_records is not None and got_records is not None:
@@ -176,12 +186,6 @@ def compare(case: dict, timeout: int) -> tuple:
     if _locks_installed(case, records):
         return LOCKED, expected, got
     return False, expected, got
-
-
-#: ``compare``'s verdict when the answers differ and a name-only pin names an installed
-#: package: this plugin locks that record, as conda-libmamba-solver does, where classic
-#: ignores the pin (a deliberate difference, see the README)
-LOCKED = "locked"
 
 
 def _locks_installed(case: dict, installed) -> bool:
