@@ -14,6 +14,7 @@ engine.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from logging import getLogger
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ from .index import SolverIndex, channel_key
 from .notices import alternatives_warning
 from .relax import relax
 from .state import (
+    Modifiers,
     SpecPlan,
     SolveInput,
     apply_removals,
@@ -83,6 +85,7 @@ class AltSolver(Solver):
         self._build_repodata_subset = build_repodata_subset
         self._alt_index: SolverIndex | None = None
         self._alt_index_key = None
+        self._carried: _Carried | None = None
 
     @staticmethod
     def user_agent() -> str:
@@ -118,23 +121,31 @@ class AltSolver(Solver):
     def _solve_final_state(self, *modifier_args) -> tuple[PackageRecord, ...]:
         self._check_channels()
         modifiers = normalize_modifiers(*modifier_args)
+        if self._carried is not None:
+            modifiers = self._carried.kept(modifiers)
         times = self._times
         with times.phase("prefix"):
             inp = collect_input(self, modifiers)
-        early = self._early_exit(inp)
+        carried = self._carried
+        if carried is None:
+            carried = self._carried = _Carried(modifiers, seed_plan(inp))
+        plan = carried.plan
+        early = self._early_exit(inp, plan.solution)
         if early is not None:
             return tuple(PrefixGraph(early).graph)
         with get_spinner("Collecting package metadata (repodata.json)"), times.phase("index"):
-            index = self._load_index(inp)
+            index = carried.index or self._load_index(inp)
         check_pin_conflicts(inp, index.records)
-        queries = _EngineQueries(self, inp, index)
+        queries = _EngineQueries(self, inp, index, carried.engine_memory(index), plan.solution)
         with get_spinner("Solving environment", fail_message=self._fail_message(inp)):
             with times.phase("rules"):  # classic's rules; engine calls are their own phases
-                plan = self._plan(inp, queries)
+                self._plan(inp, plan, queries)
                 records, final_specs = self._solve_with_relaxation(inp, plan, queries)
+                plan.solution = tuple(records)
                 records = self._post_solve(inp, plan, records, final_specs)
         with times.phase("ordering"):  # conda's PrefixGraph: costly when packages form cycles
-            return tuple(PrefixGraph(records).graph)
+            plan.solution = tuple(PrefixGraph(records).graph)
+            return plan.solution
 
     # region collect
 
@@ -145,12 +156,12 @@ class AltSolver(Solver):
             )
 
     @staticmethod
-    def _early_exit(inp: SolveInput):
+    def _early_exit(inp: SolveInput, solution):
         """The answers that need no index: forced removal and already-satisfied specs."""
         if inp.specs_to_remove and inp.modifiers.force_remove:
-            return force_removed(inp)
+            return force_removed(inp, solution)
         if satisfied_without_solve(inp):
-            return tuple(inp.installed.values())
+            return solution
         return None
 
     def _load_index(self, inp: SolveInput) -> SolverIndex:
@@ -197,12 +208,10 @@ class AltSolver(Solver):
     # region plan and solve
 
     @staticmethod
-    def _plan(inp: SolveInput, queries: _EngineQueries) -> SpecPlan:
-        """Classic's specs: seeded from history, minus removals, targeted, pinned."""
-        plan = seed_plan(inp)
+    def _plan(inp: SolveInput, plan: SpecPlan, queries: _EngineQueries) -> None:
+        """Classic's specs: the seeded (or carried) specs, minus removals, targeted, pinned."""
         apply_removals(inp, plan)
         apply_targets(inp, plan, queries)
-        return plan
 
     def _solve_with_relaxation(self, inp: SolveInput, plan: SpecPlan, queries: _EngineQueries):
         """Solve for the plan's specs, loosening targeted specs first when they conflict."""
@@ -321,10 +330,46 @@ class AltSolver(Solver):
     # endregion
 
 
-class _EngineQueries:
-    """The index and engine questions ``state`` and ``relax`` ask, answered for one solve."""
+class _Carried:
+    """What one solver object keeps from one ``solve_final_state`` call to the next.
 
-    def __init__(self, solver: AltSolver, inp: SolveInput, index: SolverIndex):
+    classic keeps its state container (``self.ssc``) on the solver: conda's unfrozen retry
+    after a failed frozen attempt, and ``UPDATE_DEPS``'s second solve, start from the specs
+    and records the previous call left (a frozen attempt's specs, already loosened ones, the
+    first solve's records as targets), under the first call's ``prune`` and
+    ``ignore_pinned``, with the same ``Resolve`` and so the same dependency verdicts.
+    """
+
+    def __init__(self, modifiers: Modifiers, plan: SpecPlan):
+        self.modifiers = modifiers
+        self.plan = plan
+        self.index: SolverIndex | None = None
+        self._memory = None
+
+    def kept(self, modifiers: Modifiers) -> Modifiers:
+        """A later call's flags: its own, but the first call's ``prune`` and pins."""
+        first = self.modifiers
+        return replace(modifiers, prune=first.prune, ignore_pinned=first.ignore_pinned)
+
+    def engine_memory(self, index: SolverIndex) -> tuple[engine.ValidityMemo, dict]:
+        """The memo and package pools every engine call on ``index`` shares."""
+        if self.index is not index:
+            self.index = index
+            self._memory = (engine.ValidityMemo(), {})
+        return self._memory
+
+
+class _EngineQueries:
+    """The index and engine questions ``state`` and ``relax`` ask, answered for one call."""
+
+    def __init__(
+        self,
+        solver: AltSolver,
+        inp: SolveInput,
+        index: SolverIndex,
+        memory: tuple[engine.ValidityMemo, dict] | None = None,
+        solution: Iterable[PackageRecord] = (),
+    ):
         self.solver = solver
         self.inp = inp
         self.index = index
@@ -333,12 +378,13 @@ class _EngineQueries:
             channel_priority=str(context.channel_priority.value).lower(),
             ignore_timestamps=bool(context.solver_ignore_timestamps),
         )
-        self._by_dist = {rec.dist_str(): rec for rec in inp.installed.values()}
+        # targets name records of the solution being changed: installed ones, or after a
+        # first solve (UPDATE_DEPS) that solve's records
+        self._by_dist = {rec.dist_str(): rec for rec in (*inp.installed.values(), *solution)}
         self.times = getattr(solver, "_times", None) or PhaseTimes()
-        # classic's Resolve lives for one solve and carries dependency verdicts from one
-        # reduction to the next; so does this memo, shared by every engine call below
-        self.memo = engine.ValidityMemo()
-        self._pools: dict[frozenset, Mapping] = {}
+        # classic's Resolve carries dependency verdicts from one reduction to the next, and
+        # across the calls on one solver; so does this memo, shared by every engine call
+        self.memo, self._pools = memory or (engine.ValidityMemo(), {})
 
     # region spec translation
 
@@ -406,28 +452,28 @@ class _EngineQueries:
         return None
 
     def conflicting(self, specs, explicit=()):
-        """classic's ``get_conflicting_specs``: () when all hold, else a conflicting subset."""
+        """classic's ``get_conflicting_specs``: () when all hold, else the conflicting ones.
+
+        Without ``unsatisfiable_hints`` classic answers nothing either way (its callers then
+        loosen nothing and let the final solve fail), so this asks the engine nothing."""
         specs = tuple(specs)
-        if not specs:
+        if not specs or not context.unsatisfiable_hints:
             return ()
-        ordered = list(dict.fromkeys((*explicit, *specs)))
-        requests = self.requests(ordered)
+        explicit = tuple(explicit)
+        spec_requests = self.requests(specs)
+        explicit_requests = self.requests(explicit)
         try:
-            core = self._timed(
-                "conflict checks", engine.conflicting_specs, self.index.repos, requests,
-                policy=self.policy, memo=self.memo,
+            found = self._timed(
+                "conflict checks", engine.conflicting_specs, self.index.repos, spec_requests,
+                policy=self.policy, memo=self.memo, explicit=explicit_requests,
             )
         except (engine.PackagesNotFound, engine.Unsatisfiable):
-            core = requests
+            return set(specs) | set(explicit)
         except engine.InvalidSpec as exc:
             raise self._convert(exc) from exc
-        if not core:
-            return ()
-        picked = {id(req) for req in core}
-        found = [spec for spec, req in zip(ordered, requests) if id(req) in picked]
-        if not found:  # the engine returned equal, not identical, requests
-            found = [spec for spec, req in zip(ordered, requests) if req in core]
-        return set(found)
+        by_request = {id(req): spec for spec, req in zip(
+            (*explicit, *specs), (*explicit_requests, *spec_requests))}
+        return {by_request[id(req)] for req in found}
 
     def solve(self, specs, warn_alternatives: bool = False) -> list:
         """The engine's solution for ``specs`` as conda records (installed ones reused).

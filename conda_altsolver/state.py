@@ -279,6 +279,7 @@ def _without_features(spec: MatchSpec) -> MatchSpec:
 def apply_targets(inp: SolveInput, plan: SpecPlan, queries: Queries) -> None:
     """Turn the seeded specs into the specs to solve for, following classic's rules."""
     mods = inp.modifiers
+    plan.pin_overrides = set()
     explicit_pool = queries.package_pool(inp.specs_to_add)
     installed_specs = (
         () if mods.prune else [rec.to_match_spec() for rec in inp.installed.values()]
@@ -518,16 +519,13 @@ def satisfied_without_solve(inp: SolveInput) -> bool:
     )
 
 
-def force_removed(inp: SolveInput) -> tuple[PackageRecord, ...]:
-    """``remove --force``: the installed records minus the matches, no solve, no dependents."""
+def force_removed(inp: SolveInput, solution) -> tuple[PackageRecord, ...]:
+    """``remove --force``: ``solution`` (the installed records, or none on prune, as
+    classic starts) minus the matches; no solve, no dependents."""
     if inp.specs_to_add:
         raise NotImplementedError("force_remove with specs to add is not supported")
-    if inp.modifiers.prune:  # classic starts from nothing on prune, even here
-        return ()
     return tuple(
-        rec
-        for rec in inp.installed.values()
-        if not any(spec.match(rec) for spec in inp.specs_to_remove)
+        rec for rec in solution if not any(spec.match(rec) for spec in inp.specs_to_remove)
     )
 
 

@@ -4,7 +4,8 @@ Where ``fuzz_against_classic.py`` compares the engine with classic's ``Resolve.s
 one compares the two conda ``Solver`` plugins, so the adapter's state collection and its
 retries are under test too: each case builds an environment (classic installs a few random
 specs into a fresh prefix, recorded as its history), then runs one random command on it
-with both solvers: an install or a removal, with a random update modifier, sometimes a deps
+with both solvers: an install or a removal, with a random update modifier (or ``conda
+install``'s frozen attempt and unfrozen retry on one solver object), sometimes a deps
 modifier, a pin (name-only or with a version), a channel priority, ``ignore_pinned`` or
 ``force_remove``. The answers agree when the final states are equal, or differ only between
 exact ties, or both raise the same kind of conda error; a difference where a name-only pin
@@ -89,6 +90,9 @@ def make_case(sources, seed: int, number: int) -> dict:
     if rnd.random() < 0.3:
         name = rnd.choice([s.split()[0] for s in env_specs] + _pick_names(rnd, names, weights, 1))
         case["pins"] = [name if rnd.random() < 0.4 else _make_spec(rnd, name, by_name[name])]
+    # drawn last, so that the fields above stay what they were for every seed and number
+    if case["update_modifier"] == "FREEZE_INSTALLED" and "add" in case:
+        case["cli_retry"] = rnd.random() < 0.5
     return case
 
 
@@ -130,10 +134,28 @@ def solve(case: dict, solver_name: str, prefix_records=(), history=(), command=T
         solver = stack.enter_context(_helper(case["channel"])(
             _TmpDir(prefix), prefix_records=prefix_records, history_specs=history, **kwargs))
         try:
-            state = solver.solve_final_state(**modifiers)
+            if command and case.get("cli_retry"):
+                state = _install_as_cli(solver, modifiers)
+            else:
+                state = solver.solve_final_state(**modifiers)
         except CondaError as exc:
             return {"error": type(exc).__name__}, None
     return sorted(r.dist_str() for r in state), list(state)
+
+
+def _install_as_cli(solver, modifiers: dict):
+    """``conda install``'s two attempts (conda/cli/install.py): frozen first, announcing a
+    retry; after an unsatisfiable answer, unfrozen on the same solver object."""
+    from conda.base.constants import UpdateModifier
+    from conda.exceptions import SpecsConfigurationConflictError, UnsatisfiableError
+
+    try:
+        return solver.solve_final_state(**modifiers, should_retry_solve=True)
+    except (UnsatisfiableError, SpecsConfigurationConflictError) as exc:
+        if not getattr(exc, "allow_retry", True):
+            raise
+        return solver.solve_final_state(**{**modifiers,
+                                           "update_modifier": UpdateModifier.UPDATE_SPECS})
 
 
 def _tie_key(record):
@@ -206,6 +228,10 @@ def run(args) -> int:
     number = args.start
     while time.time() < deadline and number < args.start + args.count:
         case = make_case(sources, args.seed, number)
+        mode = "CLI_RETRY" if case.get("cli_retry") else case["update_modifier"]
+        if args.only and mode not in args.only:
+            number += 1
+            continue
         start = time.perf_counter()
         agree, expected, got = compare(case, args.timeout)
         if agree is None or agree == LOCKED:
@@ -216,7 +242,7 @@ def run(args) -> int:
             counts["compared"] += 1
         command = {k: case[k] for k in ("add", "remove", "pins") if k in case}
         print(f"{number:6d} {case['channel']:11} {verdict:8} {time.perf_counter() - start:6.2f}s"
-              f" {case['update_modifier']}/{case['deps_modifier']} env={case['env']} "
+              f" {mode}/{case['deps_modifier']} env={case['env']} "
               f"{command} -> {json.dumps(expected)[:100]}", flush=True)
         if agree is False:
             counts["mismatch"] += 1
@@ -231,6 +257,9 @@ def run(args) -> int:
 def main(argv=None) -> int:
     parser = common_arguments(__doc__.splitlines()[0], minutes=30)
     parser.add_argument("--timeout", type=int, default=60, help="seconds per solver and case")
+    parser.add_argument("--only", type=lambda text: set(text.split(",")), default=set(),
+                        help="run only these modes, e.g. CLI_RETRY,UPDATE_DEPS (a case's "
+                             "update modifier, or CLI_RETRY for conda install's retry)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGALRM, _on_alarm)
     return run(args)

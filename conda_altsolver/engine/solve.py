@@ -6,9 +6,10 @@
 that follows classic's preferences, then minimise classic's objectives in classic's order
 (``optimize.py``) and return the chosen record dicts.
 
-``conflicting_specs``: which of the caller's specs conflict, from a failed-assumption core
-over selector literals on the unreduced pool, shrunk by deletion to a minimal subset (the role
-of classic's ``get_conflicting_specs``).
+``conflicting_specs``: classic's ``get_conflicting_specs``: none when the reduced index has a
+model; else, over the unreduced pool, the explicit specs are held first and every other spec
+is tried in turn against those kept so far (classic's ``minimal_unsatisfiable_subset``).
+An ``Unsatisfiable`` error's core is shrunk by deletion instead (``_minimal_conflict``).
 """
 
 from __future__ import annotations
@@ -569,27 +570,32 @@ def _minimal_conflict(
 
 def _computed_conflict(pool: Pool, requests: list, reasons: list | None) -> list:
     """``_minimal_conflict`` without a memo."""
-    groups = _full_groups(pool, requests)
-    solver = SatSolver()
-    order = {rid: i for ids in groups.values() for i, rid in enumerate(ids)}
-    encoder = Encoder(solver, pool, groups, order.__getitem__, virtual_clauses=True, eager=True)
+    solver, encoder, selectors = _whole_index_encoding(pool, requests)
     try:
-        return _shrunk_core(pool, requests, reasons, solver, encoder)
+        return _shrunk_core(requests, reasons, solver, encoder, selectors)
     finally:
         encoder.detach()
 
 
-def _shrunk_core(pool: Pool, requests: list, reasons: list | None, solver, encoder) -> list:
-    """``_minimal_conflict``'s refutation and deletion trials over the eager encoding."""
+def _whole_index_encoding(pool: Pool, requests: list) -> tuple:
+    """(solver, encoder, a selector per request) over every record reachable by name from
+    the requests, with every dependency clause present (classic's unreduced clauses)."""
+    groups = _full_groups(pool, requests)
+    solver = SatSolver()
+    order = {rid: i for ids in groups.values() for i, rid in enumerate(ids)}
+    encoder = Encoder(solver, pool, groups, order.__getitem__, virtual_clauses=True, eager=True)
     for rid, var in encoder.rec_var.items():
         if pool.deps(rid) is None:
             solver.add_clause([-var], reason=("invalid", rid))
-    by_selector = {}
-    for request in requests:
-        selector = encoder.add_request(request.index, request.spec, request.request.optional)
-        by_selector[selector] = request
+    selectors = [encoder.add_request(r.index, r.spec, r.request.optional) for r in requests]
+    return solver, encoder, selectors
+
+
+def _shrunk_core(requests: list, reasons: list | None, solver, encoder, selectors) -> list:
+    """``_minimal_conflict``'s refutation and deletion trials over the eager encoding."""
+    by_selector = dict(zip(selectors, requests))
     # no preference brancher here: proving a conflict wants the solver's activity heuristic
-    active = list(encoder.selectors)
+    active = list(selectors)
     if solver.solve(assumptions=active):
         return []
     if reasons is not None:
@@ -613,23 +619,111 @@ def _shrunk_core(pool: Pool, requests: list, reasons: list | None, solver, encod
     return [by_selector[s] for s in kept]
 
 
+#: conflicts the trials of one ``conflicting_specs`` search may spend together, and what each
+#: trial gets once they are spent. classic gives its trials all the time they take; a trial
+#: that a search must settle (the unsatisfiable sudoku's givens) would take seconds each.
+#: Most trials are settled by the last model, or by propagation.
+_CLASSIC_TRIAL_BUDGET = 1024
+_CLASSIC_TRIAL_LIMIT = 128
+
+
+def _classic_conflict(pool: Pool, requests: list, explicit: int, repeated: list) -> list:
+    """classic's ``minimal_unsatisfiable_subset`` over its whole index: the first
+    ``explicit`` requests are held when they agree, else they all conflict (and then those
+    of them that the other specs repeat, ``repeated``, are tried again with those); every
+    other request is then tried in order with the ones held so far: held when a model
+    exists, reported when none does (or none was found within its conflict limit)."""
+    solver, encoder, selectors = _whole_index_encoding(pool, requests)
+    try:
+        held = selectors[:explicit]
+        model = _model(solver, held, _CLASSIC_TRIAL_LIMIT)
+        if model is None:
+            found, held = list(range(explicit)), []
+            model = _model(solver, held, _CLASSIC_TRIAL_LIMIT) or set()
+            tried = [*repeated, *range(explicit, len(requests))]
+        else:
+            found, tried = [], range(explicit, len(requests))
+        budget = _CLASSIC_TRIAL_BUDGET
+        for index in tried:
+            selector = selectors[index]
+            if _meets(encoder, requests[index], model):
+                held.append(selector)
+                continue
+            spent = solver.stats["conflicts"]
+            limit = max(min(budget, _CLASSIC_TRIAL_LIMIT), _TRIAL_FLOOR)
+            trial = _model(solver, [*held, selector], limit)
+            budget -= solver.stats["conflicts"] - spent
+            if trial is None:
+                if index not in found:
+                    found.append(index)
+            else:
+                held.append(selector)
+                model = trial
+        return [requests[i] for i in found]
+    finally:
+        encoder.detach()
+
+
+def _model(solver, assumptions: list, limit: int) -> set | None:
+    """A model under ``assumptions``, or None (none exists, or none within ``limit``)."""
+    return solver.model() if solver.solve(assumptions, conflict_limit=limit) else None
+
+
+def _meets(encoder, request, model: set) -> bool:
+    """Whether ``model`` already satisfies the request's clause (so no search is needed)."""
+    spec = request.spec
+    if request.dep is None:  # a feature request: left to the solver
+        return False
+    rec_var = encoder.rec_var
+    if any(rec_var[rid] in model for rid in encoder.candidates(spec)):
+        return True
+    installed = encoder.name_var.get(spec.name)
+    return request.request.optional and (installed is None or installed not in model)
+
+
+def _request_key(request) -> tuple:
+    """What tells requests apart (classic: ``MatchSpec`` equality)."""
+    request = getattr(request, "request", request)
+    return request.spec, request.optional, _target_key(request.target)
+
+
 def conflicting_specs(
     repos, specs, policy: Policy | None = None, memo: ValidityMemo | None = None,
-    stats: dict | None = None,
+    stats: dict | None = None, explicit=(),
 ) -> list:
-    """The subset of ``specs`` (as given) that conflicts; empty when they can all hold.
+    """classic's ``get_conflicting_specs(specs, explicit)``: empty when ``explicit`` and
+    ``specs`` can all hold together; else the ones that conflict (see ``_classic_conflict``),
+    as given. The explicit specs are the request's own: they are held first.
 
-    ``memo`` (see ``ValidityMemo``) serves classic's reduction here, not the shrinking that
-    follows it: classic shrinks over its whole index, without reducing. ``stats``: as
-    ``solve``'s (the shrinking is ``explain``).
+    ``memo`` (see ``ValidityMemo``) serves classic's reduction here, not the search that
+    follows it: classic searches its whole index, without reducing. ``stats``: as
+    ``solve``'s (the search is ``explain``).
     """
     policy = policy or Policy()
-    items = list(specs)
+    explicit = list(explicit)
+    items = [*explicit, *specs]
     pool = _pool_for(repos, policy, memo, items)
     phases = _Phases(stats)
     with gc_paused():
         requests = _parse_requests(pool, items)
         if _reduced_is_satisfiable(pool, requests, memo, phases):
             return []
+        held = sum(1 for r in requests if r.index < len(explicit))
+        again = {_request_key(as_request(item)) for item in specs}
+        repeated = [i for i in range(held) if _request_key(requests[i]) in again]
+        key = ("classic conflict", held, *map(_request_key, requests))
         with phases("explain"):
-            return [items[r.index] for r in _minimal_conflict(pool, requests, memo=memo)]
+            found = _remembered(memo, pool, key,
+                                lambda: _classic_conflict(pool, requests, held, repeated))
+            return [items[r.index] for r in found]
+
+
+def _remembered(memo: ValidityMemo | None, pool: Pool, key: tuple, compute):
+    """``compute()``, or with a memo the answer it gave before for ``key`` on ``pool``."""
+    if memo is None:
+        return compute()
+    known = memo.known(pool, key)
+    if known is None:
+        known = compute()
+        memo.remember(pool, key, known)
+    return known

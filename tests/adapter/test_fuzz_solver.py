@@ -24,6 +24,11 @@ pytestmark = [pytest.mark.conda, pytest.mark.data]
     (2, 218, "the same with a pin on the name: not a pin conflict"),
     (1, 163, "removing a package a name-only pin locks removes it"),
     (1, 59, "removing a locked package that others need"),
+    (1, 206, "UPDATE_DEPS's second solve starts from the first one's specs and records"),
+    (4, 806, "the same, where the first solve's specs keep a name"),
+    (4, 241, "conda install's unfrozen retry starts from the frozen attempt's specs"),
+    (3, 261, "the conflicting specs are classic's: explicit specs held first"),
+    (3, 88, "the same, under FREEZE_INSTALLED with two channels"),
 ])
 def test_fuzz_finding_agrees_with_classic(tmp_path, data_dir, seed, number, finding):
     report = tmp_path / "report.json"

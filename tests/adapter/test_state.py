@@ -137,7 +137,14 @@ def test_satisfied_skip_solve(env):
 
 def test_force_remove_keeps_dependents(env):
     inp = env(remove=["python"], force_remove=True)
-    assert {rec.name for rec in state.force_removed(inp)} == {"zlib", "numpy", "openssl"}
+    removed = state.force_removed(inp, state.seed_plan(inp).solution)
+    assert {rec.name for rec in removed} == {"zlib", "numpy", "openssl"}
+
+
+def test_force_remove_on_prune_starts_from_nothing(env):
+    # classic's state container starts from no records on prune, even for --force
+    inp = env(remove=["python"], force_remove=True, prune=True)
+    assert state.force_removed(inp, state.seed_plan(inp).solution) == ()
 
 
 # endregion

@@ -55,19 +55,9 @@ def test_sudoku_is_unsatisfiable_fast(data_dir):
     assert elapsed < 10, f"refuting the broken sudoku took {elapsed:.1f} s"
 
 
-@pytest.mark.data
-def test_sudoku_conflicting_specs(data_dir):
-    core = conflicting_specs([_repo(data_dir, "sudoku")], GIVENS)
-    assert core and set(core) <= set(GIVENS)
-    assert conflicting_specs([_repo(data_dir, "sudoku-fixed")], GIVENS) == []
-
-
-@pytest.mark.data
-def test_sudoku_shrinking_trials_share_one_budget(data_dir, monkeypatch):
-    # each given alone is a hard search (the trials end undecided): together the trials may
-    # spend the budget once, then the floor each, and the core keeps both clashing givens
+def _count_limited_trials(monkeypatch) -> list:
+    """The conflicts each conflict-limited ``SatSolver.solve`` spends, appended in order."""
     from conda_altsolver.engine import sat
-    from conda_altsolver.engine.solve import _TRIAL_BUDGET, _TRIAL_FLOOR
 
     spent = []
     plain_solve = sat.SatSolver.solve
@@ -80,7 +70,32 @@ def test_sudoku_shrinking_trials_share_one_budget(data_dir, monkeypatch):
         return outcome
 
     monkeypatch.setattr(sat.SatSolver, "solve", counted)
+    return spent
+
+
+@pytest.mark.data
+def test_sudoku_conflicting_specs(data_dir, monkeypatch):
+    # classic tries each given for as long as it takes (a given alone is a hard search);
+    # here the trials share a budget, then get the floor each: undecided, they are reported
+    from conda_altsolver.engine.solve import _CLASSIC_TRIAL_BUDGET, _TRIAL_FLOOR
+
+    spent = _count_limited_trials(monkeypatch)
     core = conflicting_specs([_repo(data_dir, "sudoku")], GIVENS)
-    assert set(core) == {"sudoku_2_2 ==8", "sudoku_0_3 ==8"}
+    assert core and set(core) <= set(GIVENS)
+    assert sum(spent) <= _CLASSIC_TRIAL_BUDGET + _TRIAL_FLOOR * len(spent)
+    assert conflicting_specs([_repo(data_dir, "sudoku-fixed")], GIVENS) == []
+
+
+@pytest.mark.data
+def test_sudoku_shrinking_trials_share_one_budget(data_dir, monkeypatch):
+    # the explanation's conflict is shrunk by deletion; each given alone is a hard search
+    # (the trials end undecided): together the trials may spend the budget once, then the
+    # floor each, and the core keeps both clashing givens
+    from conda_altsolver.engine.solve import _TRIAL_BUDGET, _TRIAL_FLOOR
+
+    spent = _count_limited_trials(monkeypatch)
+    with pytest.raises(Unsatisfiable) as info:
+        solve([_repo(data_dir, "sudoku")], GIVENS)
+    assert set(info.value.core) == {"sudoku_2_2 ==8", "sudoku_0_3 ==8"}
     assert len(spent) == 2
     assert sum(spent) <= _TRIAL_BUDGET + _TRIAL_FLOOR * len(spent)

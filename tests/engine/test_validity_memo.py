@@ -141,12 +141,40 @@ def test_a_call_requesting_a_feature_gets_a_pool_of_its_own(monkeypatch):
 
 
 def test_a_conflict_found_once_is_given_again_on_the_shared_pool(monkeypatch):
-    """conda's solver asks for the conflicting specs of one request list more than once, and
-    the final solve explains the same conflict: found once per pool and request list, the
-    same answer (and explanation) as computing it afresh."""
+    """conda's solver asks for the conflicting specs of one request list more than once:
+    found once per pool and request list, the same answer as computing it afresh."""
     import importlib
 
-    from conda_altsolver.engine import Unsatisfiable, conflicting_specs
+    from conda_altsolver.engine import conflicting_specs
+
+    solve_module = importlib.import_module("conda_altsolver.engine.solve")
+    computed = []
+    real = solve_module._classic_conflict
+
+    def counting(pool, requests, *args):
+        computed.append([r.request.spec for r in requests])
+        return real(pool, requests, *args)
+
+    monkeypatch.setattr(solve_module, "_classic_conflict", counting)
+    repos = [Repo.from_records(RECORDS)]
+    clash = ["py 2.7.*", "crypto", "root"]
+    memo = ValidityMemo()
+    first = conflicting_specs(repos, clash, memo=memo)
+    assert first == ["crypto"] and len(computed) == 1
+    assert conflicting_specs(repos, clash, memo=memo) == first and len(computed) == 1
+    assert conflicting_specs(repos, clash) == first and len(computed) == 2  # no memo
+    conflicting_specs(repos, list(reversed(clash)), memo=memo)  # another request list
+    conflicting_specs(repos, clash[1:], memo=memo, explicit=clash[:1])  # another split
+    conflicting_specs([Repo.from_records(RECORDS)], clash, memo=memo)  # another pool
+    assert len(computed) == 5
+
+
+def test_an_explained_conflict_is_explained_again_from_the_memo(monkeypatch):
+    """A failed solve's conflict is shrunk once per pool and request list: a second solve
+    with the memo gives the same explanation without shrinking again."""
+    import importlib
+
+    from conda_altsolver.engine import Unsatisfiable
 
     solve_module = importlib.import_module("conda_altsolver.engine.solve")
     computed = []
@@ -160,20 +188,16 @@ def test_a_conflict_found_once_is_given_again_on_the_shared_pool(monkeypatch):
     repos = [Repo.from_records(RECORDS)]
     clash = ["py 2.7.*", "crypto", "root"]
     memo = ValidityMemo()
-    first = conflicting_specs(repos, clash, memo=memo)
-    assert first == ["py 2.7.*", "crypto"] and len(computed) == 1
-    assert conflicting_specs(repos, clash, memo=memo) == first and len(computed) == 1
+    with pytest.raises(Unsatisfiable) as first:
+        solve(repos, clash, memo=memo)
     with pytest.raises(Unsatisfiable) as shared:
         solve(repos, clash, memo=memo)
-    assert len(computed) == 1  # the explanation rests on the conflict already found
+    assert len(computed) == 1
     with pytest.raises(Unsatisfiable) as fresh:
         solve(repos, clash)
     assert len(computed) == 2  # no memo: computed
-    assert shared.value.explanation == fresh.value.explanation
-    assert shared.value.core == fresh.value.core
-    conflicting_specs(repos, list(reversed(clash)), memo=memo)  # another request list
-    conflicting_specs([Repo.from_records(RECORDS)], clash, memo=memo)  # another pool
-    assert len(computed) == 4
+    assert first.value.explanation == shared.value.explanation == fresh.value.explanation
+    assert shared.value.core == fresh.value.core == ("py 2.7.*", "crypto")
 
 
 # -- reduced indexes ----------------------------------------------------------------------------
