@@ -45,6 +45,7 @@ from .state import (
     index_seed_specs,
     neutered_history,
     normalize_modifiers,
+    reduced_index_roots,
     satisfied_without_solve,
     seed_plan,
 )
@@ -135,8 +136,11 @@ class AltSolver(Solver):
             return tuple(PrefixGraph(early).graph)
         with get_spinner("Collecting package metadata (repodata.json)"), times.phase("index"):
             index = carried.index or self._load_index(inp)
+            if carried.index is None:  # what classic's index grows from is fixed now
+                carried.roots = None if self._prebuilt_index() else reduced_index_roots(inp)
         check_pin_conflicts(inp, index.records)
-        queries = _EngineQueries(self, inp, index, carried.engine_memory(index), plan.solution)
+        queries = _EngineQueries(self, inp, index, carried.engine_memory(index), plan.solution,
+                                 roots=carried.roots)
         with get_spinner("Solving environment", fail_message=self._fail_message(inp)):
             with times.phase("rules"):  # classic's rules; engine calls are their own phases
                 self._plan(inp, plan, queries)
@@ -167,7 +171,7 @@ class AltSolver(Solver):
     def _load_index(self, inp: SolveInput) -> SolverIndex:
         """The index for this solver's channels; reused while channels and subdirs hold."""
         self._add_channels_from_specs()
-        prebuilt = getattr(self, "_index", None) or None
+        prebuilt = self._prebuilt_index()
         key = (self.channels, self.subdirs, id(prebuilt), inp.prefix)
         if self._alt_index is None or self._alt_index_key != key:
             roots = {spec.name for spec in index_seed_specs(inp) if spec.name != "*"}
@@ -183,6 +187,11 @@ class AltSolver(Solver):
             )
             self._alt_index_key = key
         return self._alt_index
+
+    def _prebuilt_index(self):
+        """The index conda-build hands classic's solver (``solver._index``), if any: classic
+        then solves over exactly those records instead of growing its own index."""
+        return getattr(self, "_index", None) or None
 
     def _add_channels_from_specs(self) -> None:
         """``chan::pkg`` in the request adds ``chan`` to the channels, as in classic."""
@@ -344,6 +353,7 @@ class _Carried:
         self.modifiers = modifiers
         self.plan = plan
         self.index: SolverIndex | None = None
+        self.roots: tuple[set[str], set[str]] | None = None  # ``reduced_index_roots``
         self._memory = None
 
     def kept(self, modifiers: Modifiers) -> Modifiers:
@@ -369,14 +379,18 @@ class _EngineQueries:
         index: SolverIndex,
         memory: tuple[engine.ValidityMemo, dict] | None = None,
         solution: Iterable[PackageRecord] = (),
+        roots: tuple[set[str], set[str]] | None = None,
     ):
         self.solver = solver
         self.inp = inp
         self.index = index
+        names, features = roots if roots is not None else (None, ())
         self.policy = engine.Policy(
             channel_order=index.channel_order,
             channel_priority=str(context.channel_priority.value).lower(),
             ignore_timestamps=bool(context.solver_ignore_timestamps),
+            index_roots=names,
+            index_root_features=features,
         )
         # targets name records of the solution being changed: installed ones, or after a
         # first solve (UPDATE_DEPS) that solve's records

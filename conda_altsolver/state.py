@@ -222,6 +222,27 @@ def index_seed_specs(inp: SolveInput) -> set[MatchSpec]:
     return specs
 
 
+def reduced_index_roots(inp: SolveInput) -> tuple[set[str], set[str]]:
+    """The names and features conda's ``ReducedIndex`` grows from (``engine.Policy``'s
+    ``index_roots``): the prepared specs' names and features, and each installed record's
+    name, dependency and constrains names, and ``track_features``."""
+    names: set[str] = set()
+    features: set[str] = set()
+    for spec in index_seed_specs(inp):
+        if spec.get_raw_value("name"):
+            names.add(spec.name)
+        features.update(spec.get_raw_value("track_features") or ())
+    for record in inp.installed.values():
+        names.add(record.name)
+        features.update(record.track_features or ())
+        for text in (*record.depends, *record.constrains):
+            try:
+                names.add(MatchSpec(text).name)
+            except CondaError:  # classic skips such a record too
+                continue
+    return names, features
+
+
 # endregion
 # region removals (classic's _remove_specs)
 

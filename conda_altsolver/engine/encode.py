@@ -35,11 +35,12 @@ class Encoder:
     """Variables and clauses of one solve over the reduced index ``groups``."""
 
     def __init__(self, solver, pool, groups: dict, order_key, virtual_clauses: bool = False,
-                 eager: bool = False, hot=None):
+                 eager: bool = False, hot=None, free_features: bool = False):
         """``groups``: name -> reduced record ids best first; ``order_key(rid)``: the
         brancher's preference among a name's records (smaller first). ``eager`` creates every
         dependency clause up front: unit propagation then prunes like classic's reduction,
-        which is what proving a conflict needs.
+        which is what proving a conflict needs. ``free_features``: a record's ``features``
+        need no tracker (the index has each feature's own record, ``Policy.index_roots``).
 
         ``hot``: the names encoded at once (None: every name). Any other name is encoded the
         first time a clause needs its records, then ``on_activate(names)`` is called with
@@ -54,6 +55,7 @@ class Encoder:
         self.order_key = order_key
         self.virtual_clauses = virtual_clauses
         self.eager = eager
+        self.free_features = free_features
         self.rec_var: dict[int, int] = {}
         self.var_rec: dict[int, int] = {}
         self.name_var: dict[str, int] = {}
@@ -288,6 +290,8 @@ class Encoder:
         if dep.name.startswith("__") and not self.virtual_clauses:
             return
         if dep.feature is not None:
+            if self.free_features:
+                return  # the feature's own record meets it, and nothing else needs that
             # features: f is a hard dependency on any record tracking f ("contains")
             cands = [self.rec_var[t] for t in self.trackers.get(dep.feature, ())]
             self.solver.add_clause([-var] + cands, reason=("requires", rid, dep.text))

@@ -30,16 +30,38 @@ KEY_CHANNEL, KEY_VERSION, KEY_BUILD_NUMBER, KEY_NOARCH, KEY_TIMESTAMP = 1, 2, 3,
 
 @dataclass(frozen=True)
 class Policy:
-    """How candidates are preferred: channel order and priority mode, timestamps."""
+    """How candidates are preferred: channel order and priority mode, timestamps; and which
+    index classic would hold.
+
+    ``index_roots`` (names) and ``index_root_features``: when given, the index is the one
+    conda's solver builds (``ReducedIndex``), grown from these by dependency names and
+    ``track_features``, not the repos' every record (classic's ``Resolve`` over a full index,
+    the default). Two things follow for features: a feature's trackers are there only when
+    that growth reaches one (a record's ``features`` do not pull them in); and every
+    feature has its ``feature@`` record, which reductions leave out unless the feature is
+    requested (classic's ``default_filter``) but the conflict search over the whole index
+    sees, so that a feature dependency never fails there.
+    """
 
     channel_order: tuple = ()
     channel_priority: str = "flexible"  # "strict" | "flexible" | "disabled"
     ignore_timestamps: bool = False
+    index_roots: tuple | None = None
+    index_root_features: tuple = ()
 
     def __post_init__(self):
         if self.channel_priority not in ("strict", "flexible", "disabled"):
             raise ValueError(f"unknown channel_priority: {self.channel_priority!r}")
         object.__setattr__(self, "channel_order", tuple(self.channel_order))
+        if self.index_roots is not None:
+            object.__setattr__(self, "index_roots", tuple(sorted(set(self.index_roots))))
+        object.__setattr__(self, "index_root_features",
+                           tuple(sorted(set(self.index_root_features))))
+
+    @property
+    def grown_index(self) -> bool:
+        """Whether the index is conda's ``ReducedIndex`` (see ``index_roots``)."""
+        return self.index_roots is not None
 
     @property
     def strict(self) -> bool:

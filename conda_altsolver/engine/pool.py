@@ -95,6 +95,7 @@ class Pool:
         self._all_names: list | None = None
         self.feature_records: dict[str, int] = {}
         self._complete_features: set = set()
+        self._reached_features: set | None = None  # see _grown_features
         self._required: dict[int, tuple] = {}
         self._required_by_name: dict[int, dict] = {}
         self._required_plain: dict[int, tuple] = {}  # id(deps) -> (deps, required or None)
@@ -214,8 +215,9 @@ class Pool:
         an earlier reduction on this pool happened to load first."""
         if feature not in self._complete_features:
             self._complete_features.add(feature)
-            for name in self._names_tracking(feature):
-                self.group(name)
+            if not self.policy.grown_index or feature in self._grown_features():
+                for name in self._names_tracking(feature):
+                    self.group(name)
         ids = self._trackers.get(feature, [])
         if feature not in self._trackers_ordered:
             self._trackers_ordered.add(feature)
@@ -224,6 +226,36 @@ class Pool:
                         for index, rid in enumerate(self._groups[name])}
             ids.sort(key=lambda rid: (names[rid], position[rid]))
         return ids
+
+    def _grown_features(self) -> set:
+        """The features the policy's grown index reaches a tracker of (``Policy.index_roots``):
+        conda's ``ReducedIndex`` takes every record of each name it reaches, then the names
+        of those records' dependencies and constrains, and every tracker of each feature
+        they track. Walked once per pool, the first time a feature asks for its trackers."""
+        if self._reached_features is None:
+            names = list(self.policy.index_roots)
+            seen_names = set(names)
+            features = list(self.policy.index_root_features)
+            seen_features = set(features)
+            while names or features:
+                if features:
+                    for name in self._names_tracking(features.pop()):
+                        if name not in seen_names:
+                            seen_names.add(name)
+                            names.append(name)
+                    continue
+                for rid in self.group(names.pop()):
+                    for dep in self.deps(rid) or ():
+                        if dep.feature is None and _plain_name(dep.name) \
+                                and dep.name not in seen_names:
+                            seen_names.add(dep.name)
+                            names.append(dep.name)
+                    for feature in self.track_features(rid):
+                        if feature not in seen_features:
+                            seen_features.add(feature)
+                            features.append(feature)
+            self._reached_features = seen_features
+        return self._reached_features
 
     def _names_tracking(self, feature: str) -> list:
         names = set()

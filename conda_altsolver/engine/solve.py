@@ -577,13 +577,16 @@ def _computed_conflict(pool: Pool, requests: list, reasons: list | None) -> list
         encoder.detach()
 
 
-def _whole_index_encoding(pool: Pool, requests: list) -> tuple:
+def _whole_index_encoding(pool: Pool, requests: list, feature_records: bool = False) -> tuple:
     """(solver, encoder, a selector per request) over every record reachable by name from
-    the requests, with every dependency clause present (classic's unreduced clauses)."""
+    the requests, with every dependency clause present (classic's unreduced clauses).
+    ``feature_records``: every feature has its ``feature@`` record (``Policy.index_roots``),
+    so a feature dependency always holds."""
     groups = _full_groups(pool, requests)
     solver = SatSolver()
     order = {rid: i for ids in groups.values() for i, rid in enumerate(ids)}
-    encoder = Encoder(solver, pool, groups, order.__getitem__, virtual_clauses=True, eager=True)
+    encoder = Encoder(solver, pool, groups, order.__getitem__, virtual_clauses=True, eager=True,
+                      free_features=feature_records)
     for rid, var in encoder.rec_var.items():
         if pool.deps(rid) is None:
             solver.add_clause([-var], reason=("invalid", rid))
@@ -633,7 +636,8 @@ def _classic_conflict(pool: Pool, requests: list, explicit: int, repeated: list)
     of them that the other specs repeat, ``repeated``, are tried again with those); every
     other request is then tried in order with the ones held so far: held when a model
     exists, reported when none does (or none was found within its conflict limit)."""
-    solver, encoder, selectors = _whole_index_encoding(pool, requests)
+    solver, encoder, selectors = _whole_index_encoding(pool, requests,
+                                                       feature_records=pool.policy.grown_index)
     try:
         held = selectors[:explicit]
         model = _model(solver, held, _CLASSIC_TRIAL_LIMIT)

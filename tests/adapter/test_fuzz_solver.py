@@ -29,6 +29,8 @@ pytestmark = [pytest.mark.conda, pytest.mark.data]
     (4, 241, "conda install's unfrozen retry starts from the frozen attempt's specs"),
     (3, 261, "the conflicting specs are classic's: explicit specs held first"),
     (3, 88, "the same, under FREEZE_INSTALLED with two channels"),
+    (4, 24, "a featured package whose trackers the grown index does not reach"),
+    (3, 360, "the conflict search sees each feature's own record"),
 ])
 def test_fuzz_finding_agrees_with_classic(tmp_path, data_dir, seed, number, finding):
     report = tmp_path / "report.json"

@@ -128,6 +128,21 @@ _NOMKL = [
 case("feature-pseudo-record-counts-as-its-feature", _NOMKL, ["nomkl@", "scipy"],
      ["scipy-1.0-old"])
 
+# conda's solver grows its index from the request and the installed records
+# (Policy.index_roots): a record's features do not pull their trackers in, so a featured
+# build is only installable where something else reaches a tracker (checked with conda
+# 26.7.1's solver on conda's test channel-1: python 2.7.4 with mkl-rt is unsatisfiable)
+_GROWN = [
+    rec("mkl-rt 11.0", build="p0", features="mkl"),
+    rec("mkl 11.0", ["mkl-rt"], track_features="mkl"),
+    rec("numpy 1.7", ["mkl"]),
+]
+case("full-index-sees-every-tracker", _GROWN, ["mkl-rt"], ["mkl-11.0-h_0", "mkl-rt-11.0-p0"])
+case("grown-index-misses-an-unreached-tracker", _GROWN, ["mkl-rt"], "Unsatisfiable",
+     policy=Policy(index_roots=["mkl-rt"]))
+case("grown-index-reaches-the-tracker-by-name", _GROWN, ["mkl-rt"],
+     ["mkl-11.0-h_0", "mkl-rt-11.0-p0"], policy=Policy(index_roots=["mkl-rt", "numpy"]))
+
 # -- optional specs and constrains --------------------------------------------------------------
 _OPTIONAL = [rec("a 1.0", ["c"]), rec("c 1.0"), rec("c 2.0"), rec("b 1.0")]
 case("optional-not-installed", _OPTIONAL, ["b", SpecRequest("c <2", optional=True)], ["b-1.0-h_0"])
@@ -227,6 +242,8 @@ def test_rule_live_classic(name):
         else:
             prec = PackageRecord(**record)
         precs[prec] = prec
+    if policy.index_roots is not None:
+        precs = _grown_index(precs, policy)
     matchspecs = []
     for item in specs:
         if isinstance(item, SpecRequest):
@@ -246,6 +263,32 @@ def test_rule_live_classic(name):
             return
         got = resolve.solve(matchspecs)
     assert sorted(f"{p.name}-{p.version}-{p.build}" for p in got if p.channel.name != "@") == expected
+
+
+def _grown_index(precs: dict, policy: Policy) -> dict:
+    """The records conda's ``ReducedIndex`` keeps from ``precs`` when grown from the
+    policy's roots (``conda/core/index.py``, ``_derive_reduced_index``): by dependency name,
+    and every tracker of each feature a kept record tracks; then a feature record for every
+    feature a kept record has or tracks."""
+    from conda.models.match_spec import MatchSpec
+    from conda.models.records import PackageRecord
+
+    names, features = set(policy.index_roots), set(policy.index_root_features)
+    kept: dict = {}
+    while True:
+        new = [p for p in precs if p not in kept and (
+            p.name in names or features & set(p.track_features))]
+        if not new:
+            break
+        for prec in new:
+            kept[prec] = prec
+            names.update(MatchSpec(dep).name for dep in prec.combined_depends)
+            features.update(prec.track_features)
+    for prec in list(kept):
+        for feature in (*prec.track_features, *prec.features):
+            feature_record = PackageRecord.feature(feature)
+            kept[feature_record] = feature_record
+    return kept
 
 
 # -- errors and conflicting_specs ----------------------------------------------------------
@@ -283,6 +326,16 @@ def test_unsatisfiable_core():
         answer(records, ["d", "a", "b"])
     assert set(info.value.core) == {"a", "b"}
     assert conflicting_specs([Repo.from_records(records)], ["d", "a"]) == []
+
+
+def test_conflicting_specs_see_feature_records_in_a_grown_index():
+    # conda's grown index has each feature's own record ("mkl@"): its reduction leaves it
+    # out, so the solve fails, but the search over the whole index finds no conflict
+    repos = [Repo.from_records(_GROWN)]
+    grown = Policy(index_roots=["mkl-rt"])
+    with pytest.raises(Unsatisfiable):
+        solve(repos, ["mkl-rt"], policy=grown)
+    assert conflicting_specs(repos, ["mkl-rt"], policy=grown) == []
 
 
 def test_conflicting_specs_as_classic():
