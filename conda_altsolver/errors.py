@@ -105,7 +105,11 @@ def unsatisfiable(
         # The caller retries (unfrozen, or with other repodata); classic skips hints here.
         return UnsatisfiableError({})
     virtual = tuple(virtual)
-    chains = [chain_specs(chain, virtual) for chain in exc.chains if chain]
+    try:
+        chains = [chain_specs(chain, virtual) for chain in exc.chains if chain]
+    except PackagesNotFound as missing:  # where classic's conflict map stops (chains.py)
+        return from_engine(missing, specs_to_add=specs_to_add, history=history,
+                           find_matches=find_matches, virtual=virtual)
     bad_deps = classify_chains(chains, specs_to_add, history, find_matches, virtual)
     strict = context.channel_priority == ChannelPriority.STRICT
     error = UnsatisfiableError(bad_deps if chains else {}, strict=strict)

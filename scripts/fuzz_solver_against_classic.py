@@ -8,8 +8,11 @@ with both solvers: an install or a removal, with a random update modifier (or ``
 install``'s frozen attempt and unfrozen retry on one solver object), sometimes a deps
 modifier, a pin (name-only or with a version), a channel priority, ``ignore_pinned`` or
 ``force_remove``. The answers agree when the final states are equal, or differ only between
-exact ties, or both raise the same kind of conda error; a difference where a name-only pin
-names an installed package is counted apart (``locked``: this plugin's deliberate lock).
+exact ties, or both raise the same kind of conda error. Two deliberate differences are
+counted apart: where a name-only pin names an installed package (``locked``: this plugin
+locks it), and where a request contradicts a pin on its name (``pin-refused``: this plugin
+raises ``SpecsConfigurationConflictError``, classic overrides the pin), both as
+conda-libmamba-solver does.
 Case ``n`` of seed ``S`` comes from ``random.Random(f"{S}-{n}")`` alone.
 
 Usage (needs conda importable, and conda's test indexes; uses conda's own test helpers)::
@@ -167,10 +170,14 @@ def _tie_key(record):
 #: package: this plugin locks that record, as conda-libmamba-solver does, where classic
 #: ignores the pin (a deliberate difference, see the README)
 LOCKED = "locked"
+#: ``compare``'s verdict when this plugin refuses a request that contradicts a pin on its
+#: name, as conda-libmamba-solver does, where classic overrides the pin with a warning
+PIN_REFUSED = "pin-refused"
 
 
 def compare(case: dict, timeout: int) -> tuple:
-    """(verdict, classic's answer, altsolver's). The verdict is True or False; ``LOCKED``;
+    """(verdict, classic's answer, altsolver's). The verdict is True or False; ``LOCKED``
+    or ``PIN_REFUSED``;
     or None when classic gave no answer (in time, or at all: it has bugs of its own, such as
     a ``TypeError`` in ``build_conflict_map`` after some ``NO_DEPS`` and ``ONLY_DEPS``
     solves)."""
@@ -207,7 +214,15 @@ def compare(case: dict, timeout: int) -> tuple:
             return True, expected, got
     if _locks_installed(case, records):
         return LOCKED, expected, got
+    if got == {"error": "SpecsConfigurationConflictError"} and _pins_a_request(case):
+        return PIN_REFUSED, expected, got
     return False, expected, got
+
+
+def _pins_a_request(case: dict) -> bool:
+    requested = {spec.split()[0] for spec in case.get("add", ())}
+    return not case.get("ignore_pinned") and any(
+        pin.split()[0] in requested for pin in case.get("pins", ()))
 
 
 def _locks_installed(case: dict, installed) -> bool:
@@ -234,8 +249,8 @@ def run(args) -> int:
             continue
         start = time.perf_counter()
         agree, expected, got = compare(case, args.timeout)
-        if agree is None or agree == LOCKED:
-            verdict = LOCKED if agree == LOCKED else expected["error"].split(":")[0]
+        if agree is None or agree in (LOCKED, PIN_REFUSED):
+            verdict = agree or expected["error"].split(":")[0]
             counts[verdict] = counts.get(verdict, 0) + 1
         else:
             verdict = "ok" if agree else "MISMATCH"

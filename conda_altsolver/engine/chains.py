@@ -267,6 +267,18 @@ def _seed_specs(pool, requests: list) -> list:
     return roots
 
 
+def unprovided_root(pool, requests: list) -> str | None:
+    """A root of classic's conflict map that no record matches, or None. classic's
+    ``build_conflict_map`` takes each root's package pool first, so such a root (a
+    dependency of the one record a single request matches) stops it with
+    ``ResolvePackageNotFound`` before any chain is drawn."""
+    optional = {str(r.spec) for r in requests if r.request.optional}
+    for root in _seed_specs(pool, requests):
+        if root not in optional and not pool.matches(parse_spec(root)):
+            return root
+    return None
+
+
 def classic_chains(pool, requests: list, depth: int = CHECK_DEPTH) -> list:
     """Classic's conflict chains: tuples of spec strings from a root to a dependency."""
     graph = _DepGraph(pool)

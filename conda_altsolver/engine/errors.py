@@ -42,7 +42,9 @@ class Unsatisfiable(EngineError):
 
     ``classic``, when given, is called on the first read of ``chains`` or ``bad_deps`` and
     returns both: classic's chains walk the dependency graph of every request, and only a
-    caller that shows classic's error (the adapter, at once) reads them.
+    caller that shows classic's error (the adapter, at once) reads them. That read raises
+    ``PackagesNotFound`` where classic's conflict map raises ``ResolvePackageNotFound``
+    instead (``chains.classic_chains``).
     """
 
     def __init__(self, core=(), chains=(), explanation="", tree=None, classic=None):

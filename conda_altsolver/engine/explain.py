@@ -24,7 +24,14 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .chains import CHAIN_SEED_LIMIT, CHECK_DEPTH, classic_chains, classify_chains
+from .chains import (
+    CHAIN_SEED_LIMIT,
+    CHECK_DEPTH,
+    classic_chains,
+    classify_chains,
+    unprovided_root,
+)
+from .errors import PackagesNotFound
 from .gcpause import gc_paused
 from .request import role_of
 from .spec import parse_spec
@@ -116,8 +123,12 @@ class Explanation:
         self._pool, self._requests, self._seeds, self._depth = pool, requests, seeds, depth
 
     def classic(self) -> tuple[tuple, dict]:
-        """``(chains, bad_deps)``: classic's chains (tuples of spec strings) and their kinds."""
+        """``(chains, bad_deps)``: classic's chains (tuples of spec strings) and their kinds.
+        Raises ``PackagesNotFound`` where classic's conflict map stops (``unprovided_root``)."""
         with gc_paused():  # as the solve that raised was
+            missing = unprovided_root(self._pool, self._seeds)
+            if missing is not None:
+                raise PackagesNotFound([missing])
             chains = tuple(classic_chains(self._pool, self._seeds, self._depth))
             return chains, classify_chains(self._pool, chains, self._requests)
 

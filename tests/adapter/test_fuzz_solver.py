@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.conda, pytest.mark.data]
     (3, 88, "the same, under FREEZE_INSTALLED with two channels"),
     (4, 24, "a featured package whose trackers the grown index does not reach"),
     (3, 360, "the conflict search sees each feature's own record"),
+    (3, 508, "a single request's dependency nothing provides: ResolvePackageNotFound"),
 ])
 def test_fuzz_finding_agrees_with_classic(tmp_path, data_dir, seed, number, finding):
     report = tmp_path / "report.json"

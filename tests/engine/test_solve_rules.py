@@ -302,6 +302,36 @@ def test_not_found():
         answer([rec("a 1.0")], ["a >=2"])  # classic's verify_specs: no match at all
 
 
+def test_conflict_map_stops_at_a_dependency_nothing_provides():
+    # one request matching one record: classic's conflict map starts from that record's
+    # dependencies and stops at the first one no record matches (ResolvePackageNotFound);
+    # the explanation still says why
+    records = [rec("r-base 3.3.1", ["icu 54.*", "zlib"]), rec("zlib 1.0"), rec("icu 58.0")]
+    with pytest.raises(Unsatisfiable) as info:
+        answer(records, ["r-base 3.3.1"])
+    assert "icu 54.*" in info.value.explanation
+    with pytest.raises(PackagesNotFound) as missing:
+        info.value.chains  # noqa: B018 - reading them works classic's conflict map out
+    assert missing.value.specs == ("icu=54",)  # as classic prints the spec
+    with pytest.raises(Unsatisfiable) as info:  # two requests: chains as usual
+        answer([*records, rec("zlib 2.0")], ["r-base 3.3.1", "zlib 2.0"])
+    assert info.value.chains
+
+
+@pytest.mark.conda
+def test_conflict_map_stops_at_a_dependency_nothing_provides_live():
+    from conda.exceptions import ResolvePackageNotFound
+    from conda.models.match_spec import MatchSpec
+    from conda.models.records import PackageRecord
+    from conda.resolve import Resolve
+
+    records = [rec("r-base 3.3.1", ["icu 54.*", "zlib"]), rec("zlib 1.0"), rec("icu 58.0")]
+    precs = [PackageRecord(**r) for r in records]
+    with pytest.raises(ResolvePackageNotFound) as info:
+        Resolve({p: p for p in precs}).solve([MatchSpec("r-base 3.3.1")])
+    assert "icu" in str(info.value)
+
+
 def test_optional_specs_alone_that_leave_nothing_installable():
     """Named in the error: a name no repo has is not found (where classic, meaning to say
     so, fails with a TypeError); a version nothing matches makes the request unsatisfiable,
