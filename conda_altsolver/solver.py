@@ -134,12 +134,14 @@ class AltSolver(Solver):
         early = self._early_exit(inp, plan.solution)
         if early is not None:
             return tuple(PrefixGraph(early).graph)
-        with get_spinner("Collecting package metadata (repodata.json)"), times.phase("index"):
-            index = carried.index or self._load_index(inp)
-            if carried.index is None:  # what classic's index grows from is fixed now
-                carried.roots = None if self._prebuilt_index() else reduced_index_roots(inp)
+        if carried.index is None:  # later calls keep the index, as classic keeps its Resolve
+            with get_spinner("Collecting package metadata (repodata.json)"), \
+                    times.phase("index"):
+                roots = None if self._prebuilt_index() else reduced_index_roots(inp)
+                carried.use_index(self._load_index(inp), roots)
+        index = carried.index
         check_pin_conflicts(inp, index.records)
-        queries = _EngineQueries(self, inp, index, carried.engine_memory(index), plan.solution,
+        queries = _EngineQueries(self, inp, index, carried.memory, plan.solution,
                                  roots=carried.roots)
         with get_spinner("Solving environment", fail_message=self._fail_message(inp)):
             with times.phase("rules"):  # classic's rules; engine calls are their own phases
@@ -354,19 +356,18 @@ class _Carried:
         self.plan = plan
         self.index: SolverIndex | None = None
         self.roots: tuple[set[str], set[str]] | None = None  # ``reduced_index_roots``
-        self._memory = None
+        # the memo and package pools every engine call on the index shares
+        self.memory: tuple[engine.ValidityMemo, dict] | None = None
 
     def kept(self, modifiers: Modifiers) -> Modifiers:
         """A later call's flags: its own, but the first call's ``prune`` and pins."""
         first = self.modifiers
         return replace(modifiers, prune=first.prune, ignore_pinned=first.ignore_pinned)
 
-    def engine_memory(self, index: SolverIndex) -> tuple[engine.ValidityMemo, dict]:
-        """The memo and package pools every engine call on ``index`` shares."""
-        if self.index is not index:
-            self.index = index
-            self._memory = (engine.ValidityMemo(), {})
-        return self._memory
+    def use_index(self, index: SolverIndex, roots) -> None:
+        """The index (and what classic's would grow from, or None) for every call."""
+        self.index, self.roots = index, roots
+        self.memory = (engine.ValidityMemo(), {})
 
 
 class _EngineQueries:

@@ -555,14 +555,15 @@ def _minimal_conflict(
     """
     if memo is None:
         return _computed_conflict(pool, requests, reasons)
-    key = ("conflict", *((r.index, r.request.spec, r.request.optional) for r in requests))
-    known = memo.known(pool, key)
-    if known is None:
+
+    def computed() -> tuple[list, list]:  # (positions in requests, the reasons)
         found: list = []
         core = _computed_conflict(pool, requests, found)
         position = {id(r): i for i, r in enumerate(requests)}
-        known = ([position[id(r)] for r in core], found)
-        memo.remember(pool, key, known)
+        return [position[id(r)] for r in core], found
+
+    key = ("conflict", *((r.index, r.request.spec, r.request.optional) for r in requests))
+    known = _remembered(memo, pool, key, computed)
     if reasons is not None:
         reasons.extend(known[1])
     return [requests[i] for i in known[0]]
@@ -631,7 +632,8 @@ _CLASSIC_TRIAL_LIMIT = 128
 
 
 def _classic_conflict(pool: Pool, requests: list, explicit: int, repeated: list) -> list:
-    """classic's ``minimal_unsatisfiable_subset`` over its whole index: the first
+    """The positions in ``requests`` of the ones that conflict, found as classic's
+    ``minimal_unsatisfiable_subset`` finds them over its whole index: the first
     ``explicit`` requests are held when they agree, else they all conflict (and then those
     of them that the other specs repeat, ``repeated``, are tried again with those); every
     other request is then tried in order with the ones held so far: held when a model
@@ -663,7 +665,7 @@ def _classic_conflict(pool: Pool, requests: list, explicit: int, repeated: list)
             else:
                 held.append(selector)
                 model = trial
-        return [requests[i] for i in found]
+        return found
     finally:
         encoder.detach()
 
@@ -719,7 +721,7 @@ def conflicting_specs(
         with phases("explain"):
             found = _remembered(memo, pool, key,
                                 lambda: _classic_conflict(pool, requests, held, repeated))
-            return [items[r.index] for r in found]
+            return [items[requests[i].index] for i in found]
 
 
 def _remembered(memo: ValidityMemo | None, pool: Pool, key: tuple, compute):
