@@ -6,8 +6,8 @@ retries are under test too: each case builds an environment (classic installs a 
 specs into a fresh prefix, recorded as its history), then runs one random command on it
 with both solvers: an install or a removal, with a random update modifier (or ``conda
 install``'s frozen attempt and unfrozen retry on one solver object), sometimes a deps
-modifier, a pin (name-only or with a version), a channel priority, ``ignore_pinned`` or
-``force_remove``. The answers agree when the final states are equal, or differ only between
+modifier, a pin (name-only or with a version), a channel priority, ``ignore_pinned``,
+``force_remove`` or ``prune``. The answers agree when the final states are equal, or differ only between
 exact ties, or both raise the same kind of conda error. Two deliberate differences are
 counted apart: where a name-only pin names an installed package (``locked``: this plugin
 locks it), and where a request contradicts a pin on its name (``pin-refused``: this plugin
@@ -31,6 +31,7 @@ import tempfile
 import time
 import traceback
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,12 @@ CONFIGS = [
     ("aggregate-1", ["index2.json", "index4.json"]),
     ("aggregate-2", ["index4.json", "index2.json"]),
 ]
+#: ``--real``: local channels of real metadata (``channels/`` of the data), for both solvers
+#: through conda's own repodata loading
+REAL_CONFIGS = [
+    ("conda-forge-subset", ["channel:conda-forge-subset"]),
+    ("r", ["channel:r"]),
+]
 UPDATE_MODIFIERS = (["default", "UPDATE_SPECS", "FREEZE_INSTALLED", "UPDATE_DEPS", "UPDATE_ALL",
                      "SPECS_SATISFIED_SKIP_SOLVE"], [30, 15, 20, 15, 12, 8])
 DEPS_MODIFIERS = (["default", "NO_DEPS", "ONLY_DEPS"], [80, 10, 10])
@@ -68,10 +75,10 @@ class _TmpDir:
         self.strpath = path
 
 
-def make_case(sources, seed: int, number: int) -> dict:
+def make_case(sources, seed: int, number: int, configs=CONFIGS) -> dict:
     """Case ``number`` of ``seed``: the environment's specs, then one command on it."""
     rnd = random.Random(f"{seed}-{number}")
-    channel_id, files = CONFIGS[number % len(CONFIGS)]
+    channel_id, files = configs[number % len(configs)]
     names, by_name, weights = sources.names(files)
     env_specs = [_make_spec(rnd, n, by_name[n]) for n in _pick_names(rnd, names, weights,
                                                                       rnd.randint(1, 3))]
@@ -96,14 +103,42 @@ def make_case(sources, seed: int, number: int) -> dict:
     # drawn last, so that the fields above stay what they were for every seed and number
     if case["update_modifier"] == "FREEZE_INSTALLED" and "add" in case:
         case["cli_retry"] = rnd.random() < 0.5
+    # as `conda env update --prune` asks (classic lets prune undo FREEZE_INSTALLED: not drawn)
+    if "add" in case and case["update_modifier"] != "FREEZE_INSTALLED" and rnd.random() < 0.08:
+        case["prune"] = True
     return case
 
 
-def _helper(channel_id: str):
+def _helper(channel_id: str, data_dir: str | None = None):
     from conda.testing import helpers
 
+    if channel_id in dict(REAL_CONFIGS):
+        return partial(_local_channel_solver, Path(data_dir) / "channels" / channel_id)
     # conda's get_solver_* are this generator wrapped for one channel id each
     return contextmanager(lambda tmpdir, **kw: helpers._get_solver_base(channel_id, tmpdir, **kw))
+
+
+@contextmanager
+def _local_channel_solver(channel_dir: Path, tmpdir, specs_to_add=(), specs_to_remove=(),
+                          prefix_records=(), history_specs=()):
+    """The solver conda's helpers would give (a prefix holding ``prefix_records``, with
+    ``history_specs`` as its history) over a local channel directory."""
+    from unittest.mock import patch
+
+    from conda.base.context import context
+    from conda.core.prefix_data import PrefixData
+    from conda.history import History
+    from conda.models.channel import Channel
+    from conda.models.records import PrefixRecord
+
+    data = PrefixData(tmpdir.strpath)
+    data._PrefixData__prefix_records = {
+        rec.name: PrefixRecord.from_objects(rec) for rec in prefix_records}
+    history = {spec.name: spec for spec in history_specs}
+    with patch.object(History, "get_requested_specs_map", return_value=history):
+        yield context.plugin_manager.get_solver_backend()(
+            tmpdir.strpath, (Channel(channel_dir.as_uri()),), (context.subdir, "noarch"),
+            specs_to_add=specs_to_add, specs_to_remove=specs_to_remove)
 
 
 def solve(case: dict, solver_name: str, prefix_records=(), history=(), command=True):
@@ -125,6 +160,8 @@ def solve(case: dict, solver_name: str, prefix_records=(), history=(), command=T
             modifiers["ignore_pinned"] = True
         if case.get("force_remove"):
             modifiers["force_remove"] = True
+        if case.get("prune"):
+            modifiers["prune"] = True
     else:
         kwargs = {"specs_to_add": [MatchSpec(s) for s in case["env"]]}
     with tempfile.TemporaryDirectory() as prefix, ExitStack() as stack:
@@ -134,7 +171,7 @@ def solve(case: dict, solver_name: str, prefix_records=(), history=(), command=T
             "channel_priority", ChannelPriority(case["channel_priority"])))
         stack.enter_context(context._override(
             "pinned_packages", tuple(case.get("pins", ())) if command else ()))
-        solver = stack.enter_context(_helper(case["channel"])(
+        solver = stack.enter_context(_helper(case["channel"], case.get("data"))(
             _TmpDir(prefix), prefix_records=prefix_records, history_specs=history, **kwargs))
         try:
             if command and case.get("cli_retry"):
@@ -232,9 +269,18 @@ def _locks_installed(case: dict, installed) -> bool:
     return any(len(pin.split()) == 1 and pin in names for pin in case.get("pins", ()))
 
 
+def _mode(case: dict) -> str:
+    """What ``--only`` selects: CLI_RETRY, PRUNE, or the case's update modifier."""
+    if case.get("cli_retry"):
+        return "CLI_RETRY"
+    return "PRUNE" if case.get("prune") else case["update_modifier"]
+
+
 def run(args) -> int:
     os.environ.setdefault("CONDA_OVERRIDE_CUDA", "")  # no detection subprocess per solve
     os.environ["CONDA_TEST_DATA_DIR"] = str(Path(args.data) / "conda-test-indexes")
+    if args.real:  # conda's repodata cache (and this plugin's) for the local channels
+        os.environ.setdefault("CONDA_PKGS_DIRS", tempfile.mkdtemp(prefix="solver-fuzz-pkgs-"))
     sources = Sources(Path(args.data))
     report = Path(args.report)
     mismatches = json.loads(report.read_text()) if report.exists() else []
@@ -242,8 +288,10 @@ def run(args) -> int:
     deadline = time.time() + args.minutes * 60
     number = args.start
     while time.time() < deadline and number < args.start + args.count:
-        case = make_case(sources, args.seed, number)
-        mode = "CLI_RETRY" if case.get("cli_retry") else case["update_modifier"]
+        case = make_case(sources, args.seed, number, REAL_CONFIGS if args.real else CONFIGS)
+        if args.real:
+            case["data"] = args.data
+        mode = _mode(case)
         if args.only and mode not in args.only:
             number += 1
             continue
@@ -272,9 +320,12 @@ def run(args) -> int:
 def main(argv=None) -> int:
     parser = common_arguments(__doc__.splitlines()[0], minutes=30)
     parser.add_argument("--timeout", type=int, default=60, help="seconds per solver and case")
+    parser.add_argument("--real", action="store_true",
+                        help="use the real local channels (conda-forge subset, r) instead of "
+                             "conda's test indexes")
     parser.add_argument("--only", type=lambda text: set(text.split(",")), default=set(),
                         help="run only these modes, e.g. CLI_RETRY,UPDATE_DEPS (a case's "
-                             "update modifier, or CLI_RETRY for conda install's retry)")
+                             "update modifier, CLI_RETRY for conda install's retry, PRUNE)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGALRM, _on_alarm)
     return run(args)
