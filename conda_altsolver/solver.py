@@ -482,9 +482,8 @@ class _EngineQueries:
                 "conflict checks", engine.conflicting_specs, self.index.repos, spec_requests,
                 policy=self.policy, memo=self.memo, explicit=explicit_requests,
             )
-        except (engine.PackagesNotFound, engine.Unsatisfiable):
-            return set(specs) | set(explicit)
-        except engine.InvalidSpec as exc:
+        except (engine.PackagesNotFound, engine.InvalidSpec) as exc:
+            # classic's reduction checks every required spec first: ResolvePackageNotFound
             raise self._convert(exc) from exc
         by_request = {id(req): spec for spec, req in zip(
             (*explicit, *specs), (*explicit_requests, *spec_requests))}

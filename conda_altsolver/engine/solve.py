@@ -699,7 +699,8 @@ def conflicting_specs(
 ) -> list:
     """classic's ``get_conflicting_specs(specs, explicit)``: empty when ``explicit`` and
     ``specs`` can all hold together; else the ones that conflict (see ``_classic_conflict``),
-    as given. The explicit specs are the request's own: they are held first.
+    as given. The explicit specs are the request's own: they are held first. A required
+    spec that no record matches raises ``PackagesNotFound``, as classic's reduction does.
 
     ``memo`` (see ``ValidityMemo``) serves classic's reduction here, not the search that
     follows it: classic searches its whole index, without reducing. ``stats``: as
@@ -712,6 +713,7 @@ def conflicting_specs(
     phases = _Phases(stats)
     with gc_paused():
         requests = _parse_requests(pool, items)
+        _check_found(pool, requests)  # classic's reduction starts with verify_specs
         if _reduced_is_satisfiable(pool, requests, memo, phases):
             return []
         held = sum(1 for r in requests if r.index < len(explicit))

@@ -32,6 +32,7 @@ pytestmark = [pytest.mark.conda, pytest.mark.data]
     (4, 24, "a featured package whose trackers the grown index does not reach"),
     (3, 360, "the conflict search sees each feature's own record"),
     (3, 508, "a single request's dependency nothing provides: ResolvePackageNotFound"),
+    (5, 1632, "a pin no record matches, on a name the request reaches: the same"),
 ])
 def test_fuzz_finding_agrees_with_classic(tmp_path, data_dir, seed, number, finding):
     report = tmp_path / "report.json"

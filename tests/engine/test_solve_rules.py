@@ -368,6 +368,17 @@ def test_conflicting_specs_see_feature_records_in_a_grown_index():
     assert conflicting_specs(repos, ["mkl-rt"], policy=grown) == []
 
 
+def test_conflicting_specs_check_every_required_spec_first():
+    # classic's get_conflicting_specs reduces first, and its reduction starts with
+    # verify_specs: a required spec no record matches is ResolvePackageNotFound
+    repos = [Repo.from_records([rec("a 1.0", ["c"]), rec("c 1.0")])]
+    with pytest.raises(PackagesNotFound) as info:
+        conflicting_specs(repos, ["c 9.*"], explicit=["a"])
+    assert info.value.specs == ("c=9",)
+    assert conflicting_specs(repos, [SpecRequest("c 9.*", optional=True)], explicit=["a"]) \
+        == [SpecRequest("c 9.*", optional=True)]
+
+
 def test_conflicting_specs_as_classic():
     # classic's get_conflicting_specs (checked with conda 26.7.1): the explicit specs are
     # held first, then each other spec is kept if it fits with those kept so far, else
