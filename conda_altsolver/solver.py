@@ -30,7 +30,7 @@ from conda.models.prefix_graph import PrefixGraph
 from conda.reporters import get_spinner
 
 from . import engine, errors
-from .index import SolverIndex, channel_key
+from .index import SolverIndex, channel_key, to_engine_record
 from .notices import alternatives_warning
 from .relax import relax
 from .state import (
@@ -46,8 +46,10 @@ from .state import (
     neutered_history,
     normalize_modifiers,
     reduced_index_roots,
+    restore_set_aside,
     satisfied_without_solve,
     seed_plan,
+    set_aside_inconsistent,
 )
 from .timing import PhaseTimes, accepts_stats, report
 
@@ -227,6 +229,9 @@ class AltSolver(Solver):
     def _solve_with_relaxation(self, inp: SolveInput, plan: SpecPlan, queries: _EngineQueries):
         """Solve for the plan's specs, loosening targeted specs first when they conflict."""
         index = queries.index
+        before = self.get_request_package_in_solution(plan.solution, plan.specs_map)
+        start = plan.solution
+        set_aside_inconsistent(plan, queries)
         absent = [
             spec
             for spec in plan.specs_map.values()
@@ -234,7 +239,6 @@ class AltSolver(Solver):
         ]
         if absent:
             raise errors.packages_not_found(absent, self.channels)
-        before = self.get_request_package_in_solution(plan.solution, plan.specs_map)
         relaxation = relax(
             plan.specs_map,
             inp.track_features,
@@ -247,6 +251,7 @@ class AltSolver(Solver):
             raise UnsatisfiableError({})
         final_specs = tuple(relaxation.specs)
         records = queries.solve(final_specs, warn_alternatives=True)
+        records = restore_set_aside(plan, records, start)
         self.neutered_specs = neutered_history(inp, plan)
         if inp.modifiers.update_modifier == UpdateModifier.UPDATE_SPECS:
             self._report_constricted(inp, plan, index, before, records)
@@ -507,6 +512,17 @@ class _EngineQueries:
             solutions = [records, *([self._to_conda(rec) for rec in alt] for alt in others)]
             stdoutlog(alternatives_warning([[r.dist_str() for r in s] for s in solutions]))
         return records
+
+    def inconsistent(self, records) -> list:
+        """classic's ``bad_installed``: the records of ``records`` that cannot hold together."""
+        records = list(records)
+        found = self._timed("consistency check", engine.inconsistent_records,
+                            [to_engine_record(rec) for rec in records])
+        return [records[i] for i in found]
+
+    def channel_copies(self, records) -> tuple:
+        """Each record as its channel has it, where one does (classic's ``index.get``)."""
+        return tuple(self.index.engine_record(rec).record for rec in records)
 
     def raise_python_conflict(self, spec_set, freeze_installed: bool):
         """Python's minor version cannot hold with the request: raise classic's error.

@@ -24,6 +24,7 @@ solves anything itself.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from logging import getLogger
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Protocol
 from conda.base.constants import DepsModifier, UpdateModifier
 from conda.base.context import context
 from conda.common.constants import NULL
+from conda.common.io import dashlist
 from conda.common.path import get_major_minor_version, paths_equal
 from conda.core.index import Index
 from conda.core.prefix_data import PrefixData
@@ -76,6 +78,12 @@ class Queries(Protocol):
 
     def raise_python_conflict(self, spec_set: tuple[MatchSpec, ...], freeze: bool) -> None:
         """Raise the error for a request that contradicts python's installed minor version."""
+
+    def inconsistent(self, records: Iterable[PackageRecord]) -> list[PackageRecord]:
+        """The records that cannot hold together (classic's ``bad_installed``)."""
+
+    def channel_copies(self, records: Iterable[PackageRecord]) -> tuple[PackageRecord, ...]:
+        """Each record as its channel has it, where one does (classic's ``index.get``)."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +194,8 @@ class SpecPlan:
     solution: tuple[PackageRecord, ...]
     pin_overrides: set[str] = field(default_factory=set)
     conflict_names: set[str] = field(default_factory=set)
+    # inconsistent records set aside: name -> (record, the spec it had, or None)
+    add_back: dict[str, tuple[PackageRecord, MatchSpec | None]] = field(default_factory=dict)
 
 
 # region seeding (classic's _collect_all_metadata)
@@ -513,6 +523,58 @@ def _apply_hard_locks(inp: SolveInput, plan: SpecPlan) -> None:
 
 def _is_name_only(spec: MatchSpec) -> bool:
     return set(spec._match_components) <= {"name"} and spec.name != "*"
+
+
+# endregion
+# region inconsistent environments (classic's _find_inconsistent_packages)
+
+
+def set_aside_inconsistent(plan: SpecPlan, queries: Queries) -> None:
+    """Records that cannot hold together (judged on their installed metadata, then on their
+    channels' copies) float during the solve and come back after it (``restore_set_aside``).
+
+    Each keeps a spec on its name, targeted at it; python keeps its own spec, so that its
+    minor version holds. classic warns about them on stderr, and so does this.
+    """
+    if not queries.inconsistent(plan.solution):
+        return
+    plan.solution = queries.channel_copies(plan.solution)
+    inconsistent = queries.inconsistent(plan.solution)
+    if not inconsistent:
+        return
+    print(
+        "\nThe environment is inconsistent, please check the package plan carefully\n"
+        "The following packages are causing the inconsistency:",
+        file=sys.stderr,
+    )
+    print(dashlist(inconsistent), file=sys.stderr)
+    for record in inconsistent:
+        spec = plan.specs_map.pop(record.name, None)
+        plan.add_back[record.name] = (record, spec)
+        plan.specs_map[record.name] = MatchSpec(record.name, target=record.dist_str())
+        if record.name == "python" and spec:
+            plan.specs_map["python"] = spec
+    plan.solution = tuple(rec for rec in plan.solution if rec not in inconsistent)
+
+
+def restore_set_aside(plan: SpecPlan, records: list, before) -> list:
+    """The solve's records with what classic puts back after it: a set-aside record that
+    had no spec replaces its name's record, and every record of ``before`` (the solution
+    the solve started from) that the solve dropped comes back if nothing names it."""
+    if not plan.add_back:
+        return records
+    records = list(records)
+    for name, (record, spec) in plan.add_back.items():
+        if spec is None:
+            records = [rec for rec in records if rec.name != name]
+            records.append(record)
+    names = {rec.name for rec in records}
+    kept = set(records)
+    records.extend(
+        rec for rec in before
+        if rec not in kept and rec.name not in plan.specs_map and rec.name not in names
+    )
+    return records
 
 
 # endregion

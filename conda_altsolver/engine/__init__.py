@@ -3,6 +3,7 @@
 Standard library only; it never imports conda. Its contract is ``docs/dev/engine-api.md``.
 """
 
+from .consistency import inconsistent_records
 from .errors import EngineError, InvalidSpec, InvalidVersion, PackagesNotFound, Unsatisfiable
 from .policy import Policy
 from .reduce import ValidityMemo
@@ -28,6 +29,7 @@ __all__ = [
     "Unsatisfiable",
     "ValidityMemo",
     "conflicting_specs",
+    "inconsistent_records",
     "load_repodata",
     "merge_specs",
     "parse_spec",

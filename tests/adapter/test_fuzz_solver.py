@@ -33,6 +33,8 @@ pytestmark = [pytest.mark.conda, pytest.mark.data]
     (3, 360, "the conflict search sees each feature's own record"),
     (3, 508, "a single request's dependency nothing provides: ResolvePackageNotFound"),
     (5, 1632, "a pin no record matches, on a name the request reaches: the same"),
+    (5, 1464, "a removal leaves featured packages without their tracker: set aside"),
+    (6, 288, "the same, removing python under accelerate"),
 ])
 def test_fuzz_finding_agrees_with_classic(tmp_path, data_dir, seed, number, finding):
     report = tmp_path / "report.json"
