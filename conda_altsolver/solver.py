@@ -476,7 +476,9 @@ class _EngineQueries:
 
         Without ``unsatisfiable_hints`` classic answers nothing either way (its callers then
         loosen nothing and let the final solve fail), so this asks the engine nothing."""
-        specs = tuple(specs)
+        # classic tries them in set order, which varies from run to run; name order is as
+        # arbitrary but stable, and unlike a prefix's (dependencies first) holds no bias
+        specs = tuple(sorted(specs, key=str))
         if not specs or not context.unsatisfiable_hints:
             return ()
         explicit = tuple(explicit)

@@ -35,6 +35,7 @@ pytestmark = [pytest.mark.conda, pytest.mark.data]
     (5, 1632, "a pin no record matches, on a name the request reaches: the same"),
     (5, 1464, "a removal leaves featured packages without their tracker: set aside"),
     (6, 288, "the same, removing python under accelerate"),
+    (6, 748, "the conflict search tries installed specs in name order, not the prefix's"),
 ])
 def test_fuzz_finding_agrees_with_classic(tmp_path, data_dir, seed, number, finding):
     report = tmp_path / "report.json"
