@@ -248,7 +248,7 @@ def reduced_index_roots(inp: SolveInput) -> tuple[set[str], set[str]]:
         for text in (*record.depends, *record.constrains):
             try:
                 names.add(MatchSpec(text).name)
-            except CondaError:  # classic skips such a record too
+            except CondaError:  # conda's index growth skips what it cannot parse
                 continue
     return names, features
 
