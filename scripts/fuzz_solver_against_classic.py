@@ -12,7 +12,8 @@ exact ties, or both raise the same kind of conda error. Two deliberate differenc
 counted apart: where a name-only pin names an installed package (``locked``: this plugin
 locks it), and where a request contradicts a pin on its name (``pin-refused``: this plugin
 raises ``SpecsConfigurationConflictError``, classic overrides the pin), both as
-conda-libmamba-solver does.
+conda-libmamba-solver does. A third verdict counted apart is classic's own: where its
+optimisation stopped part way (``classic-unoptimised``, see ``_classic_optimisation``).
 Case ``n`` of seed ``S`` comes from ``random.Random(f"{S}-{n}")`` alone.
 
 Usage (needs conda importable, and conda's test indexes; uses conda's own test helpers)::
@@ -212,9 +213,41 @@ LOCKED = "locked"
 PIN_REFUSED = "pin-refused"
 
 
+#: ``compare``'s verdict when the answers differ and classic's optimisation stopped part way
+#: (``_classic_optimisation``): its answer is then an unoptimised model, not classic's rule
+UNOPTIMISED = "classic-unoptimised"
+
+
+@contextmanager
+def _classic_optimisation():
+    """Yields a list that ends up holding True when one of classic's objectives left its
+    clauses unsatisfiable. ``Clauses.minimize`` (conda/common/_logic.py) keeps the objective
+    as a dict keyed by literal, so two terms on one literal (two features tracked by the
+    same records, as ``sysroot_linux-*`` 2.28 tracks two) count once there and twice in the
+    bound it then requires; when that bound cannot hold, the bisection ends on its "not
+    supposed to happen" branch with the clauses unsatisfiable, and every later objective
+    returns the model it was given."""
+    from unittest.mock import patch
+
+    from conda.common._logic import Clauses
+
+    stopped = []
+    minimize = Clauses.minimize
+
+    def watched(self, *args, **kwargs):
+        before = self.unsat
+        result = minimize(self, *args, **kwargs)
+        if self.unsat and not before:
+            stopped.append(True)
+        return result
+
+    with patch.object(Clauses, "minimize", watched):
+        yield stopped
+
+
 def compare(case: dict, timeout: int) -> tuple:
-    """(verdict, classic's answer, altsolver's). The verdict is True or False; ``LOCKED``
-    or ``PIN_REFUSED``;
+    """(verdict, classic's answer, altsolver's). The verdict is True or False; ``LOCKED``,
+    ``PIN_REFUSED`` or ``UNOPTIMISED``;
     or None when classic gave no answer (in time, or at all: it has bugs of its own, such as
     a ``TypeError`` in ``build_conflict_map`` after some ``NO_DEPS`` and ``ONLY_DEPS``
     solves)."""
@@ -224,14 +257,16 @@ def compare(case: dict, timeout: int) -> tuple:
         try:
             records = solve(case, "classic", command=False)[1] or []
             history = [MatchSpec(s) for s in case["env"]] if records else []
-            return records, history, *solve(case, "classic", records, history)
+            with _classic_optimisation() as stopped:
+                answer = solve(case, "classic", records, history)
+            return records, history, bool(stopped), *answer
         except Exception as exc:  # noqa: BLE001 - classic's own bugs: nothing to compare with
             return {"error": f"classic-crash:{type(exc).__name__}:{exc}"[:200]}
 
     outcome = _with_deadline(timeout, classic, "classic-timeout")
     if isinstance(outcome, dict):
         return None, outcome, None
-    records, history, expected, expected_records = outcome
+    records, history, unoptimised, expected, expected_records = outcome
 
     def altsolver():
         try:
@@ -253,6 +288,8 @@ def compare(case: dict, timeout: int) -> tuple:
         return LOCKED, expected, got
     if got == {"error": "SpecsConfigurationConflictError"} and _pins_a_request(case):
         return PIN_REFUSED, expected, got
+    if unoptimised:
+        return UNOPTIMISED, expected, got
     return False, expected, got
 
 
@@ -297,7 +334,7 @@ def run(args) -> int:
             continue
         start = time.perf_counter()
         agree, expected, got = compare(case, args.timeout)
-        if agree is None or agree in (LOCKED, PIN_REFUSED):
+        if agree is None or agree in (LOCKED, PIN_REFUSED, UNOPTIMISED):
             verdict = agree or expected["error"].split(":")[0]
             counts[verdict] = counts.get(verdict, 0) + 1
         else:

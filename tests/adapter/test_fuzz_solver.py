@@ -49,3 +49,42 @@ def test_fuzz_finding_agrees_with_classic(tmp_path, data_dir, seed, number, find
     counts = json.loads(last.split(": ", 1)[1])
     assert counts == {"compared": 1, "mismatch": 0}, (finding, done.stdout[-2000:], done.stderr[-2000:])
     assert done.returncode == 0
+
+
+_UNOPTIMISED_CASE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import fuzz_solver_against_classic as fuzz
+from fuzz_against_classic import Sources
+from pathlib import Path
+from conda.models.match_spec import MatchSpec
+case = fuzz.make_case(Sources(Path(sys.argv[2])), 7, 420, fuzz.REAL_CONFIGS)
+case["data"] = sys.argv[2]
+records = fuzz.solve(case, "classic", command=False)[1]
+history = [MatchSpec(spec) for spec in case["env"]]
+with fuzz._classic_optimisation() as stopped:
+    classic = fuzz.solve(case, "classic", records, history)[0]
+ours = fuzz.solve(case, "altsolver", records, history)[0]
+print(json.dumps({"stopped": bool(stopped), "classic": classic, "ours": ours}))
+"""
+
+
+def test_where_classic_stops_optimising_the_answer_is_the_optimum(tmp_path, data_dir):
+    """``--real --seed 7`` case 420: beside ``sysroot_linux-aarch64 2.28`` (two features,
+    tracked by the same records), classic's feature count leaves its clauses unsatisfiable
+    and no later objective runs: it downgrades the frozen ``libzlib`` and takes an older
+    ``libxcrypt`` build. The fuzz counts that apart; this plugin keeps the frozen record and
+    takes the newest build."""
+    done = subprocess.run(
+        [sys.executable, "-c", _UNOPTIMISED_CASE, str(ROOT / "scripts"), str(data_dir)],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        env={**os.environ, "PYTHONHASHSEED": "0", "CONDA_OVERRIDE_CUDA": "",
+             "CONDA_PKGS_DIRS": str(tmp_path / "pkgs")},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    answers = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answers["stopped"]
+    names = {dist.split("::")[1] for dist in answers["ours"]}
+    assert {"libzlib-1.3.1-hd590300_0", "libxcrypt-4.4.36-hd590300_1",
+            "sysroot_linux-aarch64-2.28-h05a177a_2"} <= names
+    assert answers["classic"] != answers["ours"]
