@@ -322,15 +322,13 @@ class SatSolver:
         if self._trail or not self._ok or not 0 < var <= self._num_vars:
             self._add_implied_each(var, lits_list, reasons, 0)
             return
-        known_lits = self._implied
+        known_lits = self._implied  # an entry holds its tuple: no other object has that id
         head = 2 * var + 1
         group = [head]
         ends: list[int] = []  # per part: how many implied literals the group has by its end
         first = 0  # the group's first part
         for index, lits in enumerate(lits_list):
-            known = known_lits.get(id(lits))
-            if known is None or known[0] is not lits:
-                known = self._implied_entry(lits)
+            known = known_lits.get(id(lits)) or self._implied_entry(lits)
             if known[1] is None or var in known[2]:  # a bad literal, or var among them
                 # the general path for this part, after the parts before it (their order)
                 self._store_implied(group, ends, reasons, first)
