@@ -7,13 +7,14 @@ specs into a fresh prefix, recorded as its history), then runs one random comman
 with both solvers: an install or a removal, with a random update modifier (or ``conda
 install``'s frozen attempt and unfrozen retry on one solver object), sometimes a deps
 modifier, a pin (name-only or with a version), a channel priority, ``ignore_pinned``,
-``force_remove`` or ``prune``. The answers agree when the final states are equal, or differ only between
-exact ties, or both raise the same kind of conda error. Two deliberate differences are
-counted apart: where a name-only pin names an installed package (``locked``: this plugin
-locks it), and where a request contradicts a pin on its name (``pin-refused``: this plugin
-raises ``SpecsConfigurationConflictError``, classic overrides the pin), both as
-conda-libmamba-solver does. A third verdict counted apart is classic's own: where its
-optimisation stopped part way (``classic-unoptimised``, see ``_classic_optimisation``).
+``force_remove`` or ``prune``. The answers agree when the final states are equal, or differ
+only between exact ties, or both raise the same kind of conda error. Two deliberate
+differences are counted apart: where a name-only pin names an installed package
+(``locked``: this plugin locks it), and where a request contradicts a pin on its name
+(``pin-refused``: this plugin raises ``SpecsConfigurationConflictError``, classic overrides
+the pin), both as conda-libmamba-solver does. A third verdict counted apart is classic's
+own: where its optimisation stopped part way (``classic-unoptimised``, see
+``_classic_optimisation``).
 Case ``n`` of seed ``S`` comes from ``random.Random(f"{S}-{n}")`` alone.
 
 Usage (needs conda importable, and conda's test indexes; uses conda's own test helpers)::
@@ -223,10 +224,10 @@ def _classic_optimisation():
     """Yields a list that ends up holding True when one of classic's objectives left its
     clauses unsatisfiable. ``Clauses.minimize`` (conda/common/_logic.py) keeps the objective
     as a dict keyed by literal, so two terms on one literal (two features tracked by the
-    same records, as ``sysroot_linux-*`` 2.28 tracks two) count once there and twice in the
-    bound it then requires; when that bound cannot hold, the bisection ends on its "not
-    supposed to happen" branch with the clauses unsatisfiable, and every later objective
-    returns the model it was given."""
+    same records, as ``sysroot_linux-aarch64`` 2.28 tracks two) count once there and twice
+    in the bound it then requires; when that bound cannot hold, the bisection ends on its
+    "not supposed to happen" branch with the clauses unsatisfiable, and every later
+    objective returns the model it was given."""
     from unittest.mock import patch
 
     from conda.common._logic import Clauses

@@ -509,11 +509,7 @@ def _reduced_is_satisfiable(
     if memo is None:
         return _model_exists(pool, requests, memo, phases)
     key = ("satisfiable", *sorted((r.request.spec, r.request.optional) for r in requests))
-    found = memo.known(pool, key)
-    if found is None:
-        found = _model_exists(pool, requests, memo, phases)
-        memo.remember(pool, key, found)
-    return found
+    return _remembered(memo, pool, key, lambda: _model_exists(pool, requests, memo, phases))
 
 
 def _model_exists(pool: Pool, requests: list, memo: ValidityMemo | None, phases: _Phases):
@@ -553,9 +549,6 @@ def _minimal_conflict(
     With a ``memo``, an answer found before for the same requests on the same pool is
     given again (conda's solver asks for it more than once).
     """
-    if memo is None:
-        return _computed_conflict(pool, requests, reasons)
-
     def computed() -> tuple[list, list]:  # (positions in requests, the reasons)
         found: list = []
         core = _computed_conflict(pool, requests, found)

@@ -47,7 +47,8 @@ def test_fuzz_finding_agrees_with_classic(tmp_path, data_dir, seed, number, find
     )
     last = done.stdout.strip().splitlines()[-1]
     counts = json.loads(last.split(": ", 1)[1])
-    assert counts == {"compared": 1, "mismatch": 0}, (finding, done.stdout[-2000:], done.stderr[-2000:])
+    assert counts == {"compared": 1, "mismatch": 0}, (
+        finding, done.stdout[-2000:], done.stderr[-2000:])
     assert done.returncode == 0
 
 
