@@ -134,8 +134,9 @@ def run_closure(case: Case, options: dict):
 
 
 def load_closure(repos, specs) -> set[str]:
-    """Every name reachable from ``specs`` through any record's depends: an upper bound on
-    what a solve loads, so load-only figures are never flattering."""
+    """Every name reachable from ``specs`` through any record's depends or constrains (classic
+    follows both: conda's grown index and the reduction's last walk take ``combined_depends``):
+    an upper bound on what a solve loads, so load-only figures are never flattering."""
     pending = [_spec_name(s) for s in specs]
     seen: set[str] = set()
     while pending:
@@ -145,7 +146,7 @@ def load_closure(repos, specs) -> set[str]:
         seen.add(name)
         for repo in repos:
             for record in repo.get(name):
-                for dep in record.get("depends", ()):
+                for dep in (*record.get("depends", ()), *record.get("constrains", ())):
                     dep_name = _spec_name(dep)
                     if dep_name not in seen:
                         pending.append(dep_name)

@@ -480,17 +480,27 @@ class Pool:
         check_build = spec.get("build") is not None or spec.get("build_number") is not None
         version = spec.version
         if version is not None:
-            versions, distinct, keys = self._group_versions_of(spec.name, ids)
+            versions, distinct, keys, cuts = self._group_versions_of(spec.name, ids)
             key_test = version.key_test
             bounds = getattr(key_test, "bounds", None)
             if bounds is not None and keys is not None:
                 # the keys are sorted: the ones passing are a run of them, found by bisection
                 start, stop = _span(keys, bounds)
+                if cuts is not None:  # and so are the ids: their run is a slice
+                    candidates = ids[bisect_right(cuts, -stop):bisect_right(cuts, -start)] \
+                        if start < stop else ()
+                    return candidates if not check_build else \
+                        self._match_builds(spec, candidates)
                 ok = distinct if start == 0 and stop == len(keys) else set(distinct[start:stop])
             elif key_test is not None and keys is not None:
                 excluded = getattr(key_test, "excluded", None)
                 if excluded is not None:  # "!=v": every key but a run equal to v's
                     start, stop = bisect_left(keys, excluded), bisect_right(keys, excluded)
+                    if cuts is not None:
+                        candidates = ids[:bisect_right(cuts, -stop)] + \
+                            ids[bisect_right(cuts, -start):]
+                        return candidates if not check_build else \
+                            self._match_builds(spec, candidates)
                     ok = set(distinct).difference(distinct[start:stop])
                 else:
                     # match(text) is key_test(its key): one call and one cache lookup less
@@ -506,6 +516,10 @@ class Pool:
             candidates = ids
         if not check_build:
             return tuple(candidates)
+        return self._match_builds(spec, candidates)
+
+    def _match_builds(self, spec, candidates) -> tuple:
+        records = self.records
         match_build = spec.match_build
         return tuple(
             rid for rid in candidates
@@ -515,21 +529,25 @@ class Pool:
     def _group_versions_of(self, name: str, ids: tuple):
         """The group's version texts (aligned with ``ids``), its distinct ones and their
         order keys, in key order (keys None if one has none), so that a spec tests each
-        distinct version once, or bisects the keys."""
+        distinct version once, or bisects the keys; and ``cuts`` (``_version_cuts``) when the
+        ids run from the highest version down (one channel's group does), so that a run of
+        versions is a slice of the ids."""
         found = self._group_versions.get(name)
         if found is None:  # ids is the name's group, which never changes once loaded
             records = self.records
             versions = tuple([records[rid].get("version") or "" for rid in ids])
             distinct = tuple(set(versions))
+            cuts = None
             try:
                 pairs = sorted([(version_key(text), text) for text in distinct])
                 keys = tuple([key for key, _text in pairs])
                 distinct = tuple([text for _key, text in pairs])
+                cuts = _version_cuts(versions, distinct)
             except (InvalidVersion, TypeError):
                 # the spec's own match answers (or raises) as conda does; keys are made to be
                 # comparable (TypeError: never seen, but then no order to bisect)
                 keys = None
-            found = self._group_versions[name] = (versions, distinct, keys)
+            found = self._group_versions[name] = (versions, distinct, keys, cuts)
         return found
 
 
@@ -544,6 +562,15 @@ def id_mask(ids) -> int:
     for rid in ids:
         mask |= 1 << (rid - base)
     return mask << base
+
+
+def _version_cuts(versions: tuple, distinct: tuple) -> list | None:
+    """The negated rank in ``distinct`` (the distinct versions, ascending) of each of
+    ``versions`` (a group's, in group order), when those descend; else None. Then the ids
+    whose version is at least ``distinct[k]`` are the first ``bisect_right(cuts, -k)``."""
+    rank = {text: -k for k, text in enumerate(distinct)}
+    cuts = list(map(rank.__getitem__, versions))
+    return cuts if cuts == sorted(cuts) else None
 
 
 def _span(keys: tuple, bounds: tuple) -> tuple[int, int]:

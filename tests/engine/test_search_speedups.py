@@ -7,7 +7,8 @@
   ``add_clause``'s fast path against the checked path;
 * ``_DepGraph.shortest_paths`` (batched queue) against classic's path-copying search, and
   ``_DepGraph.reachable`` (level by level) against its queue walk;
-* the brancher that resumes after the requirements it found settled against a full scan.
+* the brancher that resumes after the requirements it found settled against a full scan;
+* ``Pool.matches``' slices of a group in version order against each record's own match.
 """
 
 from __future__ import annotations
@@ -530,3 +531,37 @@ def test_resuming_brancher_decides_as_a_full_scan(monkeypatch, seed):
         fast = _solve_recording(monkeypatch, encode_module.make_brancher, records, specs)
         slow = _solve_recording(monkeypatch, _full_scan_brancher, records, specs)
         assert fast == slow
+
+
+# -- matching a group by slices -------------------------------------------------------------------
+
+
+_VERSIONS = ["1", "1.0", "1.0.0", "1.0.1", "1.1", "1.2a", "1.2", "2", "2.0", "2.0.1", "3.0"]
+_VERSION_SPECS = ["1.0", "1.0.*", ">=1.0", ">1.0,<2", "<=1.1", "!=1.0", "!=2", ">=3", "<1",
+                  "1.*", "2", ">=1.2a,<2.0.1", "!=9", "1.0|2.0", "1.0.1 *", ">=1 1", "2.0 *_1"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_group_matches_are_the_records_each_spec_matches(seed):
+    """``Pool._match_group`` takes a version run as a slice of the group when the group runs
+    from the highest version down (``_version_cuts``), else tests each distinct version:
+    both keep exactly the records the spec matches, in group order, whether the group is in
+    version order (one channel) or not (two channels, flexible), with equal keys under
+    different texts (``1``, ``1.0``, ``1.0.0``) and builds to match."""
+    from conda_altsolver.engine.spec import parse_spec
+
+    rng = random.Random(seed)
+    channels = ["a"] if seed % 2 else ["a", "b"]
+    records = [
+        {"name": "x", "version": rng.choice(_VERSIONS), "build": f"h{i}_{rng.randint(0, 2)}",
+         "build_number": rng.randint(0, 2), "depends": [], "subdir": "noarch",
+         "channel": rng.choice(channels), "timestamp": rng.randint(0, 5)}
+        for i in range(rng.randint(1, 14))
+    ]
+    policy = Policy(channel_order=tuple(channels), channel_priority="flexible")
+    pool = Pool([Repo.from_records(records)], policy)
+    group = pool.group("x")
+    for text in _VERSION_SPECS:
+        spec = parse_spec(f"x {text}")
+        expected = tuple(rid for rid in group if spec.match(pool.records[rid]))
+        assert pool.matches(spec) == expected, text
