@@ -67,6 +67,7 @@ from conda.models.version import VersionOrder
 
 from .engine.repo import Repo, split_features, tracking_index
 from .engine.repodata import RepodataError, load_repodata
+from .newer import keep_fields, keep_records
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -205,9 +206,11 @@ class SolverIndex:
         build_repodata_subset: Callable | None = None,
         root_names: Iterable[str] = (),
         fast: bool = True,
+        exclude_newer=None,
     ):
         start = perf_counter()
         self.fast = fast
+        self._newer = exclude_newer  # an active ExcludeNewerPolicy (newer.py), or None
         self.sources: list[IndexSource] = []
         self.stats = {"open_seconds": 0.0, "records_seconds": 0.0, "names": 0, "records": 0}
         self.channels = tuple(channels)
@@ -241,8 +244,9 @@ class SolverIndex:
         grouped: dict[str, list[PackageRecord]] = defaultdict(list)
         for record in prebuilt.values() if isinstance(prebuilt, dict) else prebuilt:
             grouped[record.name].append(record)
+        # classic solves over a prebuilt index as it is: no exclude_newer filter there
         self._add_source(frozenset(grouped), lambda name: grouped.get(name, ()),
-                         _scan_tracking(lambda: grouped.items()))
+                         _scan_tracking(lambda: grouped.items()), channel_records=False)
         self.sources.append(IndexSource(None, "prebuilt"))
 
     def _add_subdir_datas(self, urls: Iterable[str]) -> None:
@@ -272,6 +276,7 @@ class SolverIndex:
         url = subdir_data.url_w_subdir
 
         orders: dict[str, Sequence[int]] = {}
+        newer = self._newer
 
         def load(name: str) -> list[RecordDict]:
             try:
@@ -279,6 +284,10 @@ class SolverIndex:
             except RepodataError as exc:  # a record of the wrong shape, met lazily
                 raise _read_error(repo.path, url, exc, in_conda_cache) from exc
             records = [engine_view(raw, channel, key) for raw in raw_records]
+            if newer is not None:
+                kept = [rec for rec in records if _kept_view(newer, rec, channel)]
+                if len(kept) < len(records):
+                    return kept  # the file's order no longer fits them: the pool sorts
             order = repo.best_first(name)
             # the file's order is the views' order: a record conda built the slow way may
             # hold values of its own (the one place a key could differ)
@@ -320,7 +329,11 @@ class SolverIndex:
         self.sources.extend(IndexSource(url, "shards") for url in subset)
         return set(subset)
 
-    def _add_source(self, names: frozenset[str], query: Callable, tracking: Callable) -> None:
+    def _add_source(self, names: frozenset[str], query: Callable, tracking: Callable,
+                    channel_records: bool = True) -> None:
+        newer = self._newer if channel_records else None
+        if newer is not None:
+            query = (lambda name, everything=query: keep_records(newer, everything(name)))
         self._name_sets.append(names)
         self._loaders.append(lambda name: [to_engine_record(rec) for rec in query(name)])
         self._trackings.append(tracking)
@@ -612,6 +625,14 @@ def engine_view(raw: dict, channel: Channel, key: str) -> RecordDict:
     )
     view._fields, view._channel, view._built = raw, channel, None
     return view
+
+
+def _kept_view(policy, record: RecordDict, channel: Channel) -> bool:
+    """The exclude_newer verdict on a fast-path record, without building its
+    ``PackageRecord`` when it has none yet."""
+    if type(record) is LazyRecordDict and record._built is None:
+        return keep_fields(policy, record._fields, channel)
+    return policy.should_include(record.record)
 
 
 def _plain_features(value) -> bool:

@@ -31,6 +31,7 @@ from conda.reporters import get_spinner
 
 from . import engine, errors
 from .index import SolverIndex, channel_key, to_engine_record
+from .newer import active_policy
 from .notices import alternatives_warning
 from .relax import relax
 from .state import (
@@ -61,8 +62,31 @@ if TYPE_CHECKING:
 log = getLogger("conda.altsolver.solver")
 
 
+_EXCLUDE_NEWER_FLAGS = (
+    "supports_exclude_newer_global", "supports_exclude_newer_channel",
+    "supports_exclude_newer_package",
+)
+
+
 class AltSolver(Solver):
     """A conda solver whose answers are classic's, computed by the altsolver engine."""
+
+    # conda's exclude_newer policy, in all three of its forms, as classic honours it
+    # (newer.py); a conda without the policy never reads these
+    supports_exclude_newer_global = True
+    supports_exclude_newer_channel = True
+    supports_exclude_newer_package = True
+
+    def __init_subclass__(cls, **kwargs):
+        """conda makes every subclass declare the policy again (fail closed), and its plugin
+        manager subclasses the backend to bind ``build_repodata_subset``. A subclass that
+        keeps the loading and solving that apply the policy keeps the capabilities."""
+        own = set(vars(cls))  # before conda's hook sets all three on the subclass
+        super().__init_subclass__(**kwargs)
+        if not {"solve_final_state", "_load_index"} & own:
+            for flag in _EXCLUDE_NEWER_FLAGS:
+                if flag not in own:
+                    setattr(cls, flag, getattr(AltSolver, flag))
 
     def __init__(
         self,
@@ -173,10 +197,12 @@ class AltSolver(Solver):
         return None
 
     def _load_index(self, inp: SolveInput) -> SolverIndex:
-        """The index for this solver's channels; reused while channels and subdirs hold."""
+        """The index for this solver's channels; reused while channels, subdirs and the
+        exclude_newer policy hold."""
         self._add_channels_from_specs()
         prebuilt = self._prebuilt_index()
-        key = (self.channels, self.subdirs, id(prebuilt), inp.prefix)
+        newer = active_policy(self)
+        key = (self.channels, self.subdirs, id(prebuilt), inp.prefix, id(newer))
         if self._alt_index is None or self._alt_index_key != key:
             roots = {spec.name for spec in index_seed_specs(inp) if spec.name != "*"}
             roots.update(inp.installed)
@@ -188,6 +214,7 @@ class AltSolver(Solver):
                 prebuilt=prebuilt,
                 build_repodata_subset=self._build_repodata_subset,
                 root_names=sorted(roots),
+                exclude_newer=newer,
             )
             self._alt_index_key = key
         return self._alt_index
