@@ -479,52 +479,45 @@ class Pool:
             return tuple(rid for rid in ids if spec.match(records[rid]))
         check_build = spec.get("build") is not None or spec.get("build_number") is not None
         version = spec.version
-        if version is not None:
-            versions, distinct, keys, cuts = self._group_versions_of(spec.name, ids)
-            key_test = version.key_test
-            bounds = getattr(key_test, "bounds", None)
-            if bounds is not None and keys is not None:
-                # the keys are sorted: the ones passing are a run of them, found by bisection
-                start, stop = _span(keys, bounds)
-                if cuts is not None:  # and so are the ids: their run is a slice
-                    candidates = ids[bisect_right(cuts, -stop):bisect_right(cuts, -start)] \
-                        if start < stop else ()
-                    return candidates if not check_build else \
-                        self._match_builds(spec, candidates)
-                ok = distinct if start == 0 and stop == len(keys) else set(distinct[start:stop])
-            elif key_test is not None and keys is not None:
-                excluded = getattr(key_test, "excluded", None)
-                if excluded is not None:  # "!=v": every key but a run equal to v's
-                    start, stop = bisect_left(keys, excluded), bisect_right(keys, excluded)
-                    if cuts is not None:
-                        candidates = ids[:bisect_right(cuts, -stop)] + \
-                            ids[bisect_right(cuts, -start):]
-                        return candidates if not check_build else \
-                            self._match_builds(spec, candidates)
-                    ok = set(distinct).difference(distinct[start:stop])
-                else:
-                    # match(text) is key_test(its key): one call and one cache lookup less
-                    ok = {text for text, key in zip(distinct, keys) if key_test(key)}
-            else:
-                match = version.match
-                ok = {text for text in distinct if match(text)}
-            if len(ok) == len(distinct):
-                candidates = ids  # the common ">=low": every version passes
-            else:
-                candidates = list(compress(ids, map(ok.__contains__, versions)))
-        else:
-            candidates = ids
+        candidates = ids if version is None else self._version_matches(version, spec.name, ids)
         if not check_build:
             return tuple(candidates)
-        return self._match_builds(spec, candidates)
-
-    def _match_builds(self, spec, candidates) -> tuple:
-        records = self.records
         match_build = spec.match_build
         return tuple(
             rid for rid in candidates
             if match_build(records[rid].get("build") or "", records[rid].get("build_number") or 0)
         )
+
+    def _version_matches(self, version, name: str, ids: tuple):
+        """The ids (a sequence, in group order) of the group ``ids`` of ``name`` whose
+        version the version spec ``version`` matches."""
+        versions, distinct, keys, cuts = self._group_versions_of(name, ids)
+        key_test = version.key_test
+        bounds = getattr(key_test, "bounds", None)
+        if bounds is not None and keys is not None:
+            # the keys are sorted: the ones passing are a run of them, found by bisection
+            start, stop = _span(keys, bounds)
+            if cuts is not None:  # and so are the ids: their run is a slice
+                if start >= stop:
+                    return ()
+                return ids[bisect_right(cuts, -stop):bisect_right(cuts, -start)]
+            ok = distinct if start == 0 and stop == len(keys) else set(distinct[start:stop])
+        elif key_test is not None and keys is not None:
+            excluded = getattr(key_test, "excluded", None)
+            if excluded is not None:  # "!=v": every key but a run equal to v's
+                start, stop = bisect_left(keys, excluded), bisect_right(keys, excluded)
+                if cuts is not None:
+                    return ids[:bisect_right(cuts, -stop)] + ids[bisect_right(cuts, -start):]
+                ok = set(distinct).difference(distinct[start:stop])
+            else:
+                # match(text) is key_test(its key): one call and one cache lookup less
+                ok = {text for text, key in zip(distinct, keys) if key_test(key)}
+        else:
+            match = version.match
+            ok = {text for text in distinct if match(text)}
+        if len(ok) == len(distinct):
+            return ids  # the common ">=low": every version passes
+        return list(compress(ids, map(ok.__contains__, versions)))
 
     def _group_versions_of(self, name: str, ids: tuple):
         """The group's version texts (aligned with ``ids``), its distinct ones and their
