@@ -67,7 +67,7 @@ from conda.models.version import VersionOrder
 
 from .engine.repo import Repo, split_features, tracking_index
 from .engine.repodata import RepodataError, load_repodata
-from .newer import keep_fields, keep_records
+from .newer import fields_filter, keep_records
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -276,7 +276,8 @@ class SolverIndex:
         url = subdir_data.url_w_subdir
 
         orders: dict[str, Sequence[int]] = {}
-        newer = self._newer
+        policy = self._newer
+        kept_fields = None if policy is None else fields_filter(policy, channel)
 
         def load(name: str) -> list[RecordDict]:
             try:
@@ -284,8 +285,8 @@ class SolverIndex:
             except RepodataError as exc:  # a record of the wrong shape, met lazily
                 raise _read_error(repo.path, url, exc, in_conda_cache) from exc
             records = [engine_view(raw, channel, key) for raw in raw_records]
-            if newer is not None:
-                kept = [rec for rec in records if _kept_view(newer, rec, channel)]
+            if kept_fields is not None:
+                kept = [rec for rec in records if _kept_view(policy, kept_fields, rec)]
                 if len(kept) < len(records):
                     return kept  # the file's order no longer fits them: the pool sorts
             order = repo.best_first(name)
@@ -627,11 +628,11 @@ def engine_view(raw: dict, channel: Channel, key: str) -> RecordDict:
     return view
 
 
-def _kept_view(policy, record: RecordDict, channel: Channel) -> bool:
-    """The exclude_newer verdict on a fast-path record, without building its
-    ``PackageRecord`` when it has none yet."""
+def _kept_view(policy, kept_fields: Callable, record: RecordDict) -> bool:
+    """The exclude_newer verdict on a fast-path record (``kept_fields``: ``fields_filter``'s
+    for its channel), without building its ``PackageRecord`` when it has none yet."""
     if type(record) is LazyRecordDict and record._built is None:
-        return keep_fields(policy, record._fields, channel)
+        return kept_fields(record._fields)
     return policy.should_include(record.record)
 
 

@@ -14,7 +14,10 @@ has the same values). A conda without the policy has nothing to apply.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable
+
+_PACKAGE_SUFFIXES = (".conda", ".tar.bz2")
 
 
 def active_policy(solver):
@@ -28,14 +31,55 @@ def keep_records(policy, records: Iterable) -> list:
     return [record for record in records if policy.should_include(record)]
 
 
-def keep_fields(policy, fields: dict, channel) -> bool:
-    """Whether the policy keeps the record conda would build from ``fields`` (an enriched
-    repodata record) and its ``channel``."""
-    return policy.should_include({
-        "name": fields.get("name"),
-        "channel": channel,
-        "schannel": channel.canonical_name,
-        "url": fields.get("url"),
-        "timestamp": fields.get("timestamp"),
-        "indexed_timestamp": fields.get("indexed_timestamp"),
-    })
+def fields_filter(policy, channel) -> Callable[[dict], bool]:
+    """Whether the policy keeps the record conda would build from an enriched repodata
+    record of ``channel`` (one whose URL lies under the channel's, as the fast path reads).
+
+    Matching a channel setting against a record costs conda a ``Channel`` per record: where
+    the settings give every record of the channel the same cutoff, it is resolved once, and
+    each record then only meets its package's cutoff or the channel's."""
+    schannel = channel.canonical_name
+    judged = _for_channel(policy, {"channel": channel, "schannel": schannel}) or policy
+
+    def kept(fields: dict) -> bool:
+        return judged.should_include({
+            "name": fields.get("name"),
+            "channel": channel,
+            "schannel": schannel,
+            "url": fields.get("url"),
+            "timestamp": fields.get("timestamp"),
+            "indexed_timestamp": fields.get("indexed_timestamp"),
+        })
+
+    return kept
+
+
+def _for_channel(policy, channel_probe: dict):
+    """The policy with its channel settings resolved for one channel (the cutoff of the last
+    setting matching it made the global one, no settings left), or None when there is nothing
+    to resolve or a setting may match some of the channel's records and not others.
+
+    Every record of the channel has the keys ``channel_probe`` has (its channel's), so a
+    setting matching the probe matches each record. One that does not could still match a
+    record by what only that record has, its own URL: through a URL glob, or a key naming a
+    package file."""
+    settings = policy.channel_cutoffs
+    if not settings:
+        return None  # the policy is already cheap
+    cutoff = policy.global_cutoff
+    for setting in reversed(settings):  # conda's order: the last matching setting wins
+        if setting.matches(channel_probe):
+            cutoff = setting.cutoff
+            break
+        if _may_match_a_record(setting):
+            return None
+    return dataclasses.replace(policy, global_cutoff=cutoff, channel_cutoffs=())
+
+
+def _may_match_a_record(setting) -> bool:
+    selector = getattr(setting, "selector", None)
+    keys = getattr(selector, "keys", None)
+    if keys is None:
+        return True  # a conda whose settings look otherwise: judge record by record
+    return getattr(selector, "url_pattern", True) is not None or any(
+        key.endswith(_PACKAGE_SUFFIXES) for key in keys)

@@ -113,21 +113,42 @@ def test_the_setting_reaches_the_solver_through_conda(tmp_path, monkeypatch):
     assert [r.name for r in solver.solve_final_state()] == ["undated"]
 
 
-@pytest.mark.parametrize("rule", [policy(), policy(packages={"lib": False}),
-                                  policy(None, {"tool": "1d"})])
+RULES = {
+    "global": lambda url: policy(),
+    "package exempt": lambda url: policy(packages={"lib": False}),
+    "package only": lambda url: policy(None, {"tool": "1d"}),
+    "channel exempt": lambda url: policy(channels=[{"channel": url, "exclude_newer": False}]),
+    "channel only": lambda url: policy(None, channels=[{"channel": url, "exclude_newer": "1d"}]),
+    "other channel": lambda url: policy(
+        None, channels=[{"channel": "https://example.com/other", "exclude_newer": "1d"}]),
+    "url glob": lambda url: policy(None, channels=[{"channel": url + "/*", "exclude_newer": "1d"}]),
+    "url glob, package": lambda url: policy(
+        None, {"lib": False}, [{"channel": url + "/*", "exclude_newer": "1d"}]),
+    # a URL glob that tells records of one channel apart: judged record by record
+    "url glob, one package": lambda url: policy(
+        None, channels=[{"channel": url + "/*/lib-*", "exclude_newer": "1d"}]),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
 def test_both_ways_of_reading_a_channel_leave_out_the_same_records(tmp_path, rule):
-    """The fast path judges the repodata record, ``SubdirData``'s path the ``PackageRecord``
-    conda built from it: the same records stay."""
+    """The fast path judges the repodata record (channel settings resolved once per channel
+    where none can tell its records apart), ``SubdirData``'s path the ``PackageRecord`` conda
+    built from it, record by record: the same records stay."""
     channel = write_channel(tmp_path, "chan", CHANNEL)
+    made = RULES[rule](channel.base_url)
     kept = []
     for fast in (True, False):
-        index = SolverIndex([channel], (SUBDIR, "noarch"), fast=fast, exclude_newer=rule)
+        index = SolverIndex([channel], (SUBDIR, "noarch"), fast=fast, exclude_newer=made)
         assert {source.kind for source in index.sources} == {
             "repodata" if fast else "subdir_data"}
         kept.append(sorted(rec.dist_str() for name in ("lib", "app", "tool", "undated")
                            for rec in index.records(name)))
     assert kept[0] == kept[1]
-    assert len(kept[0]) < len(CHANNEL)
+    assert (len(kept[0]) < len(CHANNEL)) == (rule not in ("channel exempt", "other channel"))
+    if rule == "url glob, one package":
+        assert {dist.rsplit("::", 1)[1] for dist in kept[0]} == {
+            f"{rec['name']}-{rec['version']}-0" for rec in CHANNEL} - {"lib-2.0-0"}
 
 
 FLAGS = ("supports_exclude_newer_global", "supports_exclude_newer_channel",
