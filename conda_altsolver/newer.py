@@ -63,9 +63,9 @@ def _for_channel(policy, channel_probe: dict):
     setting matching the probe matches each record. One that does not could still match a
     record by what only that record has, its own URL: through a URL glob, or a key naming a
     package file."""
-    settings = policy.channel_cutoffs
-    if not settings:
-        return None  # the policy is already cheap
+    settings = getattr(policy, "channel_cutoffs", None)
+    if not settings or not dataclasses.is_dataclass(policy):
+        return None  # the policy is already cheap, or not the one this was written for
     cutoff = policy.global_cutoff
     for setting in reversed(settings):  # conda's order: the last matching setting wins
         if setting.matches(channel_probe):
@@ -73,7 +73,10 @@ def _for_channel(policy, channel_probe: dict):
             break
         if _may_match_a_record(setting):
             return None
-    return dataclasses.replace(policy, global_cutoff=cutoff, channel_cutoffs=())
+    try:
+        return dataclasses.replace(policy, global_cutoff=cutoff, channel_cutoffs=())
+    except TypeError:  # other fields than conda's today: judge record by record
+        return None
 
 
 def _may_match_a_record(setting) -> bool:
