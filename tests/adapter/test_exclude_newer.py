@@ -178,3 +178,33 @@ def test_a_subclass_that_solves_its_own_way_declares_the_policy_again():
     assert not any(getattr(OwnSolve, flag) for flag in FLAGS)
     assert not OwnGlobal.supports_exclude_newer_global
     assert OwnGlobal.supports_exclude_newer_package and OwnGlobal.supports_exclude_newer_channel
+
+
+def test_shards_are_filtered_and_a_prebuilt_index_is_not():
+    """Records from sharded repodata are channel records; a prebuilt index (conda-build's
+    ``solver._index``) is solved over as it is, as classic does."""
+    from conda.models.channel import Channel
+    from conda.models.records import PackageRecord
+
+    remote = "https://example.com/remote"
+
+    class Shards:
+        base_url = f"{remote}/{SUBDIR}/"
+
+        def iter_records(self):
+            for version, timestamp in (("1.0", OLD), ("2.0", NEW)):
+                yield f"lib-{version}-0.tar.bz2", {
+                    "name": "lib", "version": version, "build": "0", "build_number": 0,
+                    "depends": [], "timestamp": timestamp}
+
+    index = SolverIndex([remote], (SUBDIR,), root_names=["lib"], exclude_newer=policy(),
+                        build_repodata_subset=lambda roots, channels: {
+                            url: Shards() for url in channels})
+    assert {source.kind for source in index.sources} == {"shards"}
+    assert [rec.version for rec in index.records("lib")] == ["1.0"]
+
+    newer = PackageRecord(name="lib", version="2.0", build="0", build_number=0,
+                          channel=Channel("conda-forge"), subdir=SUBDIR, fn="lib-2.0-0.tar.bz2",
+                          timestamp=NEW)
+    index = SolverIndex([], (SUBDIR,), prebuilt={newer: newer}, exclude_newer=policy())
+    assert index.records("lib") == [newer]
