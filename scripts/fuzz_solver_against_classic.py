@@ -15,7 +15,11 @@ differences are counted apart: where a name-only pin names an installed package
 the pin), both as conda-libmamba-solver does. A third verdict counted apart is classic's
 own: where its optimisation stopped part way (``classic-unoptimised``, see
 ``_classic_optimisation``).
-Case ``n`` of seed ``S`` comes from ``random.Random(f"{S}-{n}")`` alone.
+Case ``n`` of seed ``S`` comes from ``random.Random(f"{S}-{n}")`` alone. With
+``--exclude-newer``, the command also runs under a random ``exclude_newer`` policy (a global
+cutoff date, sometimes a package's own cutoff or exemption, with ``--real`` sometimes a
+setting for the channel), drawn from ``random.Random(f"{S}-{n}-newer")``: the cases are
+otherwise the same.
 
 Usage (needs conda importable, and conda's test indexes; uses conda's own test helpers)::
 
@@ -111,6 +115,37 @@ def make_case(sources, seed: int, number: int, configs=CONFIGS) -> dict:
     return case
 
 
+def draw_exclude_newer(seed: int, number: int, case: dict) -> dict:
+    """Case ``number``'s ``exclude_newer`` settings: dates (``YYYY-MM-DD``), as a user gives
+    them; a package is one the case names."""
+    rnd = random.Random(f"{seed}-{number}-newer")
+
+    def date() -> str:
+        return f"{rnd.randint(2019, 2024)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
+
+    settings = {"cutoff": date() if rnd.random() < 0.85 else None, "packages": {}}
+    if rnd.random() < 0.3:
+        name = rnd.choice([spec.split()[0] for spec in (*case["env"], *case.get("add", ()))])
+        settings["packages"][name] = False if rnd.random() < 0.5 else date()
+    if case.get("data") and rnd.random() < 0.2:
+        settings["channel"] = False if rnd.random() < 0.5 else date()
+    return settings
+
+
+def _exclude_newer_policy(case: dict):
+    """The policy of the case's ``exclude_newer`` settings (None: none drawn)."""
+    settings = case.get("exclude_newer")
+    if not settings:
+        return None
+    from conda.core.exclude_newer import ExcludeNewerPolicy
+
+    channels = None
+    if "channel" in settings:
+        url = (Path(case["data"]) / "channels" / case["channel"]).as_uri()
+        channels = [{"channel": url, "exclude_newer": settings["channel"]}]
+    return ExcludeNewerPolicy.from_values(settings["cutoff"], settings["packages"], channels)
+
+
 def _helper(channel_id: str, data_dir: str | None = None):
     from conda.testing import helpers
 
@@ -175,6 +210,9 @@ def solve(case: dict, solver_name: str, prefix_records=(), history=(), command=T
             "pinned_packages", tuple(case.get("pins", ())) if command else ()))
         solver = stack.enter_context(_helper(case["channel"], case.get("data"))(
             _TmpDir(prefix), prefix_records=prefix_records, history_specs=history, **kwargs))
+        policy = _exclude_newer_policy(case) if command else None
+        if policy is not None:
+            solver.exclude_newer_policy = policy  # what conda's context would have given
         try:
             if command and case.get("cli_retry"):
                 state = _install_as_cli(solver, modifiers)
@@ -329,6 +367,8 @@ def run(args) -> int:
         case = make_case(sources, args.seed, number, REAL_CONFIGS if args.real else CONFIGS)
         if args.real:
             case["data"] = args.data
+        if args.exclude_newer:
+            case["exclude_newer"] = draw_exclude_newer(args.seed, number, case)
         mode = _mode(case)
         if args.only and mode not in args.only:
             number += 1
@@ -364,6 +404,8 @@ def main(argv=None) -> int:
     parser.add_argument("--only", type=lambda text: set(text.split(",")), default=set(),
                         help="run only these modes, e.g. CLI_RETRY,UPDATE_DEPS (a case's "
                              "update modifier, CLI_RETRY for conda install's retry, PRUNE)")
+    parser.add_argument("--exclude-newer", action="store_true",
+                        help="run each command under a random exclude_newer policy")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGALRM, _on_alarm)
     return run(args)

@@ -38,11 +38,26 @@ pytestmark = [pytest.mark.conda, pytest.mark.data]
     (6, 748, "the conflict search tries installed specs in name order, not the prefix's"),
 ])
 def test_fuzz_finding_agrees_with_classic(tmp_path, data_dir, seed, number, finding):
+    _replay_agrees(tmp_path, data_dir, seed, number, finding)
+
+
+@pytest.mark.parametrize("number, finding", [
+    (28, "an UPDATE_DEPS install whose answer the cutoff changes"),
+    (126, "conda install's frozen attempt and retry under a cutoff"),
+])
+def test_exclude_newer_case_agrees_with_classic(tmp_path, data_dir, number, finding):
+    """``--real --exclude-newer`` seed 14: cases whose final state the drawn policy changes
+    (checked against the same cases without it)."""
+    pytest.importorskip("conda.core.exclude_newer", reason="this conda has no exclude_newer")
+    _replay_agrees(tmp_path, data_dir, 14, number, finding, "--real", "--exclude-newer")
+
+
+def _replay_agrees(tmp_path, data_dir, seed, number, finding, *options):
     report = tmp_path / "report.json"
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "fuzz_solver_against_classic.py"),
          "--seed", str(seed), "--start", str(number), "--count", "1",
-         "--data", str(data_dir), "--report", str(report)],
+         "--data", str(data_dir), "--report", str(report), *options],
         capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONHASHSEED": "0"},
     )
     last = done.stdout.strip().splitlines()[-1]
