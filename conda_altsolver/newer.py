@@ -32,8 +32,9 @@ def keep_records(policy, records: Iterable) -> list:
 
 
 def fields_filter(policy, channel) -> Callable[[dict], bool]:
-    """Whether the policy keeps the record conda would build from an enriched repodata
-    record of ``channel`` (one whose URL lies under the channel's, as the fast path reads).
+    """A test of an enriched repodata record of ``channel`` (one whose URL lies under the
+    channel's, as the fast path reads): whether the policy keeps the record conda would
+    build from it.
 
     Matching a channel setting against a record costs conda a ``Channel`` per record: where
     the settings give every record of the channel the same cutoff, it is resolved once, and

@@ -141,7 +141,7 @@ def _exclude_newer_policy(case: dict):
 
     channels = None
     if "channel" in settings:
-        url = (Path(case["data"]) / "channels" / case["channel"]).as_uri()
+        url = _real_channel(case["data"], case["channel"]).as_uri()
         channels = [{"channel": url, "exclude_newer": settings["channel"]}]
     return ExcludeNewerPolicy.from_values(settings["cutoff"], settings["packages"], channels)
 
@@ -150,9 +150,14 @@ def _helper(channel_id: str, data_dir: str | None = None):
     from conda.testing import helpers
 
     if channel_id in dict(REAL_CONFIGS):
-        return partial(_local_channel_solver, Path(data_dir) / "channels" / channel_id)
+        return partial(_local_channel_solver, _real_channel(data_dir, channel_id))
     # conda's get_solver_* are this generator wrapped for one channel id each
     return contextmanager(lambda tmpdir, **kw: helpers._get_solver_base(channel_id, tmpdir, **kw))
+
+
+def _real_channel(data_dir: str, channel_id: str) -> Path:
+    """The directory of a ``--real`` channel (``REAL_CONFIGS``)."""
+    return Path(data_dir) / "channels" / channel_id
 
 
 @contextmanager
