@@ -19,7 +19,8 @@ Case ``n`` of seed ``S`` comes from ``random.Random(f"{S}-{n}")`` alone. With
 ``--exclude-newer``, the command also runs under a random ``exclude_newer`` policy (a global
 cutoff date, sometimes a package's own cutoff or exemption, with ``--real`` sometimes a
 setting for the channel), drawn from ``random.Random(f"{S}-{n}-newer")``: the cases are
-otherwise the same.
+otherwise the same. ``--real`` runs over real local channels (the conda-forge subset, ``r``),
+``--mixed`` over two local channels at once (``MIXED_CONFIGS``), both loaded by conda itself.
 
 Usage (needs conda importable, and conda's test indexes; uses conda's own test helpers)::
 
@@ -42,6 +43,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from cases import convert_test_index  # noqa: E402  (a test index as a local channel)
 
 # the engine fuzz's case drawing, options, alarm and report writing
 from fuzz_against_classic import (  # noqa: E402
@@ -68,6 +72,14 @@ CONFIGS = [
 REAL_CONFIGS = [
     ("conda-forge-subset", ["channel:conda-forge-subset"]),
     ("r", ["channel:r"]),
+]
+#: ``--mixed``: two local channels at once, in priority order (the engine fuzz's mixes): a
+#: real channel, and conda's ``index4.json`` written out as the local channel ``channel-4``
+MIXED_CONFIGS = [
+    ("pytorch+c4", ["channel:pytorch", "index4.json"]),
+    ("r+c4", ["channel:r", "index4.json"]),
+    ("cf+c4", ["channel:conda-forge-subset", "index4.json"]),
+    ("c4+cf", ["index4.json", "channel:conda-forge-subset"]),
 ]
 UPDATE_MODIFIERS = (["default", "UPDATE_SPECS", "FREEZE_INSTALLED", "UPDATE_DEPS", "UPDATE_ALL",
                      "SPECS_SATISFIED_SKIP_SOLVE"], [30, 15, 20, 15, 12, 8])
@@ -140,31 +152,43 @@ def _exclude_newer_policy(case: dict):
     from conda.core.exclude_newer import ExcludeNewerPolicy
 
     channels = None
-    if "channel" in settings:
-        url = _real_channel(case["data"], case["channel"]).as_uri()
+    if "channel" in settings:  # the case's first (highest priority) channel
+        url = _channel_dirs(case)[0].as_uri()
         channels = [{"channel": url, "exclude_newer": settings["channel"]}]
     return ExcludeNewerPolicy.from_values(settings["cutoff"], settings["packages"], channels)
 
 
-def _helper(channel_id: str, data_dir: str | None = None):
+def _helper(case: dict):
     from conda.testing import helpers
 
-    if channel_id in dict(REAL_CONFIGS):
-        return partial(_local_channel_solver, _real_channel(data_dir, channel_id))
+    if case.get("data"):
+        return partial(_local_channel_solver, _channel_dirs(case))
     # conda's get_solver_* are this generator wrapped for one channel id each
+    channel_id = case["channel"]
     return contextmanager(lambda tmpdir, **kw: helpers._get_solver_base(channel_id, tmpdir, **kw))
 
 
-def _real_channel(data_dir: str, channel_id: str) -> Path:
-    """The directory of a ``--real`` channel (``REAL_CONFIGS``)."""
-    return Path(data_dir) / "channels" / channel_id
+def _channel_dirs(case: dict) -> list[Path]:
+    """The local channel directories of a ``--real`` or ``--mixed`` case, in priority order:
+    ``channel:X`` is the data's ``channels/X``; a test index file is written out once as a
+    local channel (``channel-N``, as conda's helpers name it) under ``case["converted"]``."""
+    dirs = []
+    for source in case["files"]:
+        if source.startswith("channel:"):
+            dirs.append(Path(case["data"]) / "channels" / source[len("channel:"):])
+            continue
+        number = source[len("index"):-len(".json")] or "1"
+        target = Path(case["converted"]) / f"channel-{number}"
+        index = Path(case["data"]) / "conda-test-indexes" / source
+        dirs.append(Path(convert_test_index(index, target, "linux-64")))
+    return dirs
 
 
 @contextmanager
-def _local_channel_solver(channel_dir: Path, tmpdir, specs_to_add=(), specs_to_remove=(),
+def _local_channel_solver(channel_dirs: list, tmpdir, specs_to_add=(), specs_to_remove=(),
                           prefix_records=(), history_specs=()):
     """The solver conda's helpers would give (a prefix holding ``prefix_records``, with
-    ``history_specs`` as its history) over a local channel directory."""
+    ``history_specs`` as its history) over local channel directories, in priority order."""
     from unittest.mock import patch
 
     from conda.base.context import context
@@ -179,7 +203,8 @@ def _local_channel_solver(channel_dir: Path, tmpdir, specs_to_add=(), specs_to_r
     history = {spec.name: spec for spec in history_specs}
     with patch.object(History, "get_requested_specs_map", return_value=history):
         yield context.plugin_manager.get_solver_backend()(
-            tmpdir.strpath, (Channel(channel_dir.as_uri()),), (context.subdir, "noarch"),
+            tmpdir.strpath, tuple(Channel(d.as_uri()) for d in channel_dirs),
+            (context.subdir, "noarch"),
             specs_to_add=specs_to_add, specs_to_remove=specs_to_remove)
 
 
@@ -213,7 +238,7 @@ def solve(case: dict, solver_name: str, prefix_records=(), history=(), command=T
             "channel_priority", ChannelPriority(case["channel_priority"])))
         stack.enter_context(context._override(
             "pinned_packages", tuple(case.get("pins", ())) if command else ()))
-        solver = stack.enter_context(_helper(case["channel"], case.get("data"))(
+        solver = stack.enter_context(_helper(case)(
             _TmpDir(prefix), prefix_records=prefix_records, history_specs=history, **kwargs))
         policy = _exclude_newer_policy(case) if command else None
         if policy is not None:
@@ -360,8 +385,10 @@ def _mode(case: dict) -> str:
 def run(args) -> int:
     os.environ.setdefault("CONDA_OVERRIDE_CUDA", "")  # no detection subprocess per solve
     os.environ["CONDA_TEST_DATA_DIR"] = str(Path(args.data) / "conda-test-indexes")
-    if args.real:  # conda's repodata cache (and this plugin's) for the local channels
+    if args.real or args.mixed:  # conda's repodata cache (and ours) for the local channels
         os.environ.setdefault("CONDA_PKGS_DIRS", tempfile.mkdtemp(prefix="solver-fuzz-pkgs-"))
+    configs = MIXED_CONFIGS if args.mixed else REAL_CONFIGS if args.real else CONFIGS
+    converted = tempfile.mkdtemp(prefix="solver-fuzz-channels-") if args.mixed else None
     sources = Sources(Path(args.data))
     report = Path(args.report)
     mismatches = json.loads(report.read_text()) if report.exists() else []
@@ -369,9 +396,10 @@ def run(args) -> int:
     deadline = time.time() + args.minutes * 60
     number = args.start
     while time.time() < deadline and number < args.start + args.count:
-        case = make_case(sources, args.seed, number, REAL_CONFIGS if args.real else CONFIGS)
-        if args.real:
+        case = make_case(sources, args.seed, number, configs)
+        if args.real or args.mixed:
             case["data"] = args.data
+            case["converted"] = converted
         if args.exclude_newer:
             case["exclude_newer"] = draw_exclude_newer(args.seed, number, case)
         mode = _mode(case)
@@ -406,6 +434,9 @@ def main(argv=None) -> int:
     parser.add_argument("--real", action="store_true",
                         help="use the real local channels (conda-forge subset, r) instead of "
                              "conda's test indexes")
+    parser.add_argument("--mixed", action="store_true",
+                        help="use two local channels at once (pytorch, r or the conda-forge "
+                             "subset, with conda's index4 as a local channel)")
     parser.add_argument("--only", type=lambda text: set(text.split(",")), default=set(),
                         help="run only these modes, e.g. CLI_RETRY,UPDATE_DEPS (a case's "
                              "update modifier, CLI_RETRY for conda install's retry, PRUNE)")

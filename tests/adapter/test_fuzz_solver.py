@@ -52,6 +52,17 @@ def test_exclude_newer_case_agrees_with_classic(tmp_path, data_dir, number, find
     _replay_agrees(tmp_path, data_dir, 14, number, finding, "--real", "--exclude-newer")
 
 
+@pytest.mark.parametrize("number, finding", [
+    (38, "conda-forge subset over index4, strict: an answer from both channels"),
+    (31, "index4 over the conda-forge subset, flexible, UPDATE_ALL"),
+    (26, "the conda-forge subset and index4, priority disabled, UPDATE_SPECS"),
+])
+def test_two_channel_case_agrees_with_classic(tmp_path, data_dir, number, finding):
+    """``--mixed`` seed 21: two local channels loaded by conda; classic's answer to each of
+    these changes with the channel priority (checked under all three)."""
+    _replay_agrees(tmp_path, data_dir, 21, number, finding, "--mixed")
+
+
 def _replay_agrees(tmp_path, data_dir, seed, number, finding, *options):
     report = tmp_path / "report.json"
     done = subprocess.run(
