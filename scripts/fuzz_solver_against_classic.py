@@ -38,7 +38,7 @@ import tempfile
 import time
 import traceback
 from contextlib import ExitStack, contextmanager
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,11 +177,17 @@ def _channel_dirs(case: dict) -> list[Path]:
         if source.startswith("channel:"):
             dirs.append(Path(case["data"]) / "channels" / source[len("channel:"):])
             continue
-        number = source[len("index"):-len(".json")] or "1"
-        target = Path(case["converted"]) / f"channel-{number}"
-        index = Path(case["data"]) / "conda-test-indexes" / source
-        dirs.append(Path(convert_test_index(index, target, "linux-64")))
+        dirs.append(_converted(case["data"], source, case["converted"]))
     return dirs
+
+
+@lru_cache(maxsize=None)
+def _converted(data_dir: str, source: str, converted: str) -> Path:
+    """The test index ``source`` as a local channel under ``converted``, written once per run
+    (each case solves three or four times)."""
+    number = source[len("index"):-len(".json")] or "1"
+    index = Path(data_dir) / "conda-test-indexes" / source
+    return Path(convert_test_index(index, Path(converted) / f"channel-{number}", "linux-64"))
 
 
 @contextmanager
