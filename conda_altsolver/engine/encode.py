@@ -35,12 +35,16 @@ class Encoder:
     """Variables and clauses of one solve over the reduced index ``groups``."""
 
     def __init__(self, solver, pool, groups: dict, order_key, virtual_clauses: bool = False,
-                 eager: bool = False, hot=None, free_features: bool = False):
+                 eager: bool = False, hot=None, free_features: bool = False,
+                 clauses_of: dict | None = None):
         """``groups``: name -> reduced record ids best first; ``order_key(rid)``: the
         brancher's preference among a name's records (smaller first). ``eager`` creates every
         dependency clause up front: unit propagation then prunes like classic's reduction,
         which is what proving a conflict needs. ``free_features``: a record's ``features``
         need no tracker (the index has each feature's own record, ``Policy.index_roots``).
+        ``clauses_of`` (eager encodings): record id -> the dependencies (a part of its
+        ``Pool.deps``) whose clauses it gets; the other records get none. A weaker problem,
+        so a refutation of it refutes the whole one.
 
         ``hot``: the names encoded at once (None: every name). Any other name is encoded the
         first time a clause needs its records, then ``on_activate(names)`` is called with
@@ -56,6 +60,7 @@ class Encoder:
         self.virtual_clauses = virtual_clauses
         self.eager = eager
         self.free_features = free_features
+        self.clauses_of = clauses_of
         self.rec_var: dict[int, int] = {}
         self.var_rec: dict[int, int] = {}
         self.name_var: dict[str, int] = {}
@@ -113,8 +118,16 @@ class Encoder:
     def _watch_records(self, records: list) -> None:
         """Dependency clauses of ``records``' variables: when each is first true, or now."""
         if self.eager:
+            clauses_of = self.clauses_of
+            if clauses_of is None:
+                for var in records:
+                    self._on_record_true(var)
+                return
+            var_rec = self.var_rec
             for var in records:
-                self._on_record_true(var)
+                rid = var_rec[var]
+                if rid in clauses_of:
+                    self._add_dep_clauses(rid, var, clauses_of[rid])
         else:
             self.solver.on_true_many(records, self._on_record_true)
 
@@ -224,8 +237,10 @@ class Encoder:
 
     def _on_record_true(self, var: int) -> None:
         rid = self.var_rec[var]
-        deps = self.pool.deps(rid)
-        if deps is None:  # cannot happen for reduced records; be safe
+        self._add_dep_clauses(rid, var, self.pool.deps(rid))
+
+    def _add_dep_clauses(self, rid: int, var: int, deps) -> None:
+        if deps is None:  # an invalid spec: cannot happen for reduced records
             self.solver.add_clause([-var], reason=("invalid", rid))
             return
         known = self._dep_cands

@@ -18,6 +18,9 @@ keeps it) and its strict channel filter all change answers, so it is ported step
    dependency whose valid match is final, or whose every match the walk has settled, is not
    walked again: the same answers, without re-reading every match per explicit root.
 
+When a required explicit spec keeps no record, ``Reduction.refuting_drops`` says which drops
+the requests alone justify: a failed solve refutes those few clauses, not the whole index.
+
 ``filter_out`` maps a record id to ``False`` (kept) or a reason string, like classic's.
 """
 
@@ -99,11 +102,22 @@ class ValidityMemo:
             del self._by_record[id(record)]
 
 
+#: ``filter_out`` reasons that drop a record for its own dependencies (the others drop it for
+#: contradicting an explicit spec, or for its channel under strict priority)
+_DEPENDENCY_REASONS = frozenset(
+    ("unsatisfiable dependencies", "invalid dep specs", "invalid depends specs"))
+
+
 def reduced_ids(pool, strict: bool, explicit: list, features: list,
-                memo: ValidityMemo | None = None) -> list:
+                memo: ValidityMemo | None = None, why: list | None = None) -> list:
     """``Reduction(pool, strict, memo).run(explicit, features)``; with a memo, a reduction
     asked before on the same pool for the same explicit specs (in any order: the reduction
     sorts them) and features is given again.
+
+    ``why``, when given, receives one item: ``Reduction.refuting_drops``' answer, the
+    dependency clauses that refute the requests when the reduction left a required one
+    without a record and the requests alone explain it (few, where the whole index has
+    many), else None.
 
     Repeating it would give the same ids. Its filter passes do not read the memo, and its
     last walk reads each record's validity as the verdicts the memo holds for it; a
@@ -112,13 +126,21 @@ def reduced_ids(pool, strict: bool, explicit: list, features: list,
     between, the repeat judges every record as the first run did.
     """
     if memo is None:
-        return Reduction(pool, strict).run(explicit, features)
+        reduction = Reduction(pool, strict)
+        kept = reduction.run(explicit, features)
+        if why is not None:
+            why.append(reduction.refuting_drops(explicit))
+        return kept
     key = ("reduction", strict, tuple(sorted(map(id, explicit))), tuple(features))
-    kept = memo.known(pool, key)  # Deps are the pool's own objects: ids stay theirs
-    if kept is None:
-        kept = tuple(Reduction(pool, strict, memo).run(explicit, features))
-        memo.remember(pool, key, kept)
-    return list(kept)
+    known = memo.known(pool, key)  # Deps are the pool's own objects: ids stay theirs
+    if known is None:
+        reduction = Reduction(pool, strict, memo)
+        kept = tuple(reduction.run(explicit, features))
+        known = (kept, reduction.refuting_drops(explicit))
+        memo.remember(pool, key, known)
+    if why is not None:
+        why.append(known[1])
+    return list(known[0])
 
 
 class Reduction:
@@ -136,6 +158,56 @@ class Reduction:
         self._open: set[int] = set()  # ids is_valid is judging (their False is provisional)
         self._valid_deps: set = set()  # plain-name Deps with a final valid match (see below)
         self._exhausted: set = set()  # Deps whose every match _expand has settled
+
+    def refuting_drops(self, explicit: list) -> list | None:
+        """Why a required explicit spec has no record left, as (id, dependencies) pairs:
+        records ruled out, one after another, from the requests alone; None if every such
+        spec kept a record (the usual case, told at once), or if the requests alone do not
+        rule out every match of one.
+
+        A record is ruled out when it contradicts a required explicit spec of its name (the
+        request's clause says so, with one record per name), or when one of its required
+        dependencies (the pair's; None for an invalid spec) matches only records ruled out.
+        Records classic's reduction dropped for other reasons (a dependency the survivors of
+        another name passed down, the strict channel filter, a verdict a memo carried) are
+        not, so this holds without them: their clauses, and every other record's, are not
+        needed to refute the requests."""
+        pool = self.pool
+        alive = ~self.dead
+        required = [dep for dep in explicit if not dep.optional and dep.plain]
+        if all(pool.dep_mask(dep) & alive for dep in required):
+            return None
+        by_name: dict[str, int] = {}
+        for dep in required:
+            by_name[dep.name] = by_name.get(dep.name, -1) & pool.dep_mask(dep)
+        out = 0
+        for name, mask in by_name.items():
+            out |= id_mask(pool.group(name)) & ~mask
+        live = ~out  # what is not ruled out (yet)
+        # a record's dependencies load after it, so their drops have larger ids: go down
+        pending = sorted((rid for rid, why in self.filter_out.items()
+                          if why and why in _DEPENDENCY_REASONS), reverse=True)
+        found = []
+        while pending:
+            left = []
+            for rid in pending:
+                deps = pool.deps(rid)
+                if deps is not None:
+                    for dep in deps:
+                        if not dep.optional and dep.plain and not pool.dep_mask(dep) & live:
+                            deps = (dep,)
+                            break
+                    else:
+                        left.append(rid)
+                        continue
+                live &= ~(1 << rid)
+                found.append((rid, deps))
+            if len(left) == len(pending):
+                break
+            pending = left
+        if any(not pool.dep_mask(dep) & live for dep in required):
+            return found
+        return None
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ that follows classic's preferences, then minimise classic's objectives in classi
 ``conflicting_specs``: classic's ``get_conflicting_specs``: none when the reduced index has a
 model; else, over the unreduced pool, the explicit specs are held first and every other spec
 is tried in turn against those kept so far (classic's ``minimal_unsatisfiable_subset``).
-An ``Unsatisfiable`` error's core is shrunk by deletion instead (``_minimal_conflict``).
+An ``Unsatisfiable`` error's core is shrunk by deletion instead (``_minimal_conflict``), over
+the clauses the reduction found refuting the requests when it found some.
 """
 
 from __future__ import annotations
@@ -186,12 +187,15 @@ class _Solve:
         self.pool = _pool_for(repos, self.policy, memo, specs)
         self.requests = _parse_requests(self.pool, specs)
         self.memo = memo
+        self.refutation = None  # the reduction's ``refuting_drops`` (reduce.py)
 
     def reduced_groups(self) -> dict:
         pool = self.pool
         explicit = [r.dep for r in self.requests if r.dep is not None]
         features = _requested_features(self.requests)
-        kept = reduced_ids(pool, self.policy.strict, explicit, features, self.memo)
+        why: list = []
+        kept = reduced_ids(pool, self.policy.strict, explicit, features, self.memo, why)
+        self.refutation = why[0]
         kept_set = set(kept)
         groups = {}
         for name in sorted({pool.names[rid] for rid in kept}):
@@ -410,7 +414,7 @@ class _Solve:
         from .explain import explain_conflict  # the only user; keeps solve's imports as they are
 
         reasons: list = []
-        core = _minimal_conflict(self.pool, self.requests, reasons, self.memo)
+        core = _minimal_conflict(self.pool, self.requests, reasons, self.memo, self.refutation)
         found = explain_conflict(self.pool, self.requests, reasons, core)
         return Unsatisfiable(core=found.core, explanation=found.text, tree=found.tree,
                              classic=found.classic)
@@ -538,7 +542,8 @@ def _model_exists(pool: Pool, requests: list, memo: ValidityMemo | None, phases:
 
 
 def _minimal_conflict(
-    pool: Pool, requests: list, reasons: list | None = None, memo: ValidityMemo | None = None
+    pool: Pool, requests: list, reasons: list | None = None, memo: ValidityMemo | None = None,
+    refutation: list | None = None,
 ) -> list:
     """A small set of requests that cannot hold together (empty when they can); ``reasons``,
     when given, receives the clause reasons of the first refutation (for ``explain.py``).
@@ -546,12 +551,14 @@ def _minimal_conflict(
     Refuted on the unreduced pool with every dependency clause present (unit propagation
     then prunes like classic's reduction), then shrunk by deletion; each deletion trial has
     a conflict budget, so the result is minimal except where proving it would be costly.
+    ``refutation``: the dependency clauses that refute the requests, when the reduction
+    found them (``Reduction.refuting_drops``); only those are encoded then.
     With a ``memo``, an answer found before for the same requests on the same pool is
     given again (conda's solver asks for it more than once).
     """
     def computed() -> tuple[list, list]:  # (positions in requests, the reasons)
         found: list = []
-        core = _computed_conflict(pool, requests, found)
+        core = _computed_conflict(pool, requests, found, refutation)
         position = {id(r): i for i, r in enumerate(requests)}
         return [position[id(r)] for r in core], found
 
@@ -562,8 +569,20 @@ def _minimal_conflict(
     return [requests[i] for i in known[0]]
 
 
-def _computed_conflict(pool: Pool, requests: list, reasons: list | None) -> list:
-    """``_minimal_conflict`` without a memo."""
+def _computed_conflict(pool: Pool, requests: list, reasons: list | None,
+                       refutation: list | None = None) -> list:
+    """``_minimal_conflict`` without a memo: over ``refutation``'s clauses alone, when given
+    (the weaker problem they make is unsatisfiable), else over the whole index."""
+    groups = None if refutation is None else _refutation_groups(pool, requests, refutation)
+    if groups is not None:
+        solver, encoder, selectors = _whole_index_encoding(pool, requests, groups=groups,
+                                                           clauses_of=dict(refutation))
+        try:
+            core = _shrunk_core(requests, reasons, solver, encoder, selectors)
+        finally:
+            encoder.detach()
+        if core:  # (always, by refuting_drops' argument; the whole index is the fallback)
+            return core
     solver, encoder, selectors = _whole_index_encoding(pool, requests)
     try:
         return _shrunk_core(requests, reasons, solver, encoder, selectors)
@@ -571,19 +590,40 @@ def _computed_conflict(pool: Pool, requests: list, reasons: list | None) -> list
         encoder.detach()
 
 
-def _whole_index_encoding(pool: Pool, requests: list, feature_records: bool = False) -> tuple:
+def _refutation_groups(pool: Pool, requests: list, refutation: list) -> dict | None:
+    """The names an encoding of ``refutation``'s clauses needs: the requests' and the
+    records', and every name those clauses depend on, each with all its records (so that
+    each clause is the whole encoding's own). None where such an encoding could say more
+    than the whole one: a feature request, whose trackers span names."""
+    names = set()
+    for request in requests:
+        if request.dep is None:
+            return None
+        names.update(pool.names[rid] for rid in pool.matches(request.spec))
+    for rid, deps in refutation:
+        names.add(pool.names[rid])
+        names.update(dep.name for dep in deps or ())
+    return {name: list(pool.group(name)) for name in sorted(names) if pool.group(name)}
+
+
+def _whole_index_encoding(pool: Pool, requests: list, feature_records: bool = False,
+                          groups: dict | None = None, clauses_of: dict | None = None) -> tuple:
     """(solver, encoder, a selector per request) over every record reachable by name from
     the requests, with every dependency clause present (classic's unreduced clauses).
     ``feature_records``: every feature has its ``feature@`` record (``Policy.index_roots``),
-    so a feature dependency always holds."""
-    groups = _full_groups(pool, requests)
+    so a feature dependency always holds. ``groups``, ``clauses_of``: a part of that
+    encoding instead, over those names with only those records' dependency clauses (a
+    weaker problem: what refutes it refutes the whole)."""
+    if groups is None:
+        groups = _full_groups(pool, requests)
     solver = SatSolver()
     order = {rid: i for ids in groups.values() for i, rid in enumerate(ids)}
     encoder = Encoder(solver, pool, groups, order.__getitem__, virtual_clauses=True, eager=True,
-                      free_features=feature_records)
-    for rid, var in encoder.rec_var.items():
-        if pool.deps(rid) is None:
-            solver.add_clause([-var], reason=("invalid", rid))
+                      free_features=feature_records, clauses_of=clauses_of)
+    if clauses_of is None:  # (a part's invalid records are among its clauses_of)
+        for rid, var in encoder.rec_var.items():
+            if pool.deps(rid) is None:
+                solver.add_clause([-var], reason=("invalid", rid))
     selectors = [encoder.add_request(r.index, r.spec, r.request.optional) for r in requests]
     return solver, encoder, selectors
 

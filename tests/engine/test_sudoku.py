@@ -88,14 +88,52 @@ def test_sudoku_conflicting_specs(data_dir, monkeypatch):
 
 @pytest.mark.data
 def test_sudoku_shrinking_trials_share_one_budget(data_dir, monkeypatch):
-    # the explanation's conflict is shrunk by deletion; each given alone is a hard search
+    # a conflict shrunk by deletion over the whole index (a solve starts from the
+    # reduction's refutation instead, see below); each given alone is a hard search there
     # (the trials end undecided): together the trials may spend the budget once, then the
     # floor each, and the core keeps both clashing givens
-    from conda_altsolver.engine.solve import _TRIAL_BUDGET, _TRIAL_FLOOR
+    from conda_altsolver.engine import Policy
+    from conda_altsolver.engine.pool import Pool
+    from conda_altsolver.engine.solve import _TRIAL_BUDGET, _TRIAL_FLOOR, _minimal_conflict
+    from conda_altsolver.engine.solve import _parse_requests
 
     spent = _count_limited_trials(monkeypatch)
-    with pytest.raises(Unsatisfiable) as info:
-        solve([_repo(data_dir, "sudoku")], GIVENS)
-    assert set(info.value.core) == {"sudoku_2_2 ==8", "sudoku_0_3 ==8"}
+    pool = Pool([_repo(data_dir, "sudoku")], Policy())
+    core = _minimal_conflict(pool, _parse_requests(pool, GIVENS))
+    assert {r.request.spec for r in core} == {"sudoku_2_2 ==8", "sudoku_0_3 ==8"}
     assert len(spent) == 2
     assert sum(spent) <= _TRIAL_BUDGET + _TRIAL_FLOOR * len(spent)
+
+
+@pytest.mark.data
+def test_sudoku_is_refuted_from_the_reduction_alone(data_dir, monkeypatch):
+    # the reduction empties the index from the givens alone: the refutation encodes the
+    # dependencies that did it, not the whole index (729 records, 20 dependencies each)
+    import importlib
+
+    solve_module = importlib.import_module("conda_altsolver.engine.solve")
+    encoded = []
+    whole = solve_module._whole_index_encoding
+
+    def recording(pool, requests, *args, **kwargs):
+        found = whole(pool, requests, *args, **kwargs)
+        encoded.append((kwargs.get("clauses_of"), len(found[1].rec_var)))
+        return found
+
+    monkeypatch.setattr(solve_module, "_whole_index_encoding", recording)
+    records = load_channel(data_dir, "sudoku", subdirs=("noarch",), add_pip=False)
+    with pytest.raises(Unsatisfiable) as info:
+        solve([Repo.from_records(records)], GIVENS)
+    [(clauses_of, variables)] = encoded  # no second encoding over the whole index
+    assert clauses_of and len(clauses_of) < 200 and variables < 729
+    # two givens of one digit, one record of which depends on the other cell != that digit
+    [(first, digit), (second, same)] = [spec.split(" ==") for spec in info.value.core]
+    assert digit == same
+    depends = {(r["name"], r["version"]): r["depends"] for r in records}
+    clash = [(a, b) for a, b in ((first, second), (second, first))
+             if f"{b} !={digit}" in depends[a, digit]]
+    assert clash
+    a, b = clash[0]
+    assert info.value.explanation == (
+        f"Because {a} {digit} depends on {b} !={digit} and you requested "
+        f"{' and '.join(info.value.core)}, no solution is possible.")

@@ -180,9 +180,9 @@ def test_an_explained_conflict_is_explained_again_from_the_memo(monkeypatch):
     computed = []
     real = solve_module._computed_conflict
 
-    def counting(pool, requests, reasons):
+    def counting(pool, requests, reasons, refutation=None):
         computed.append([r.request.spec for r in requests])
-        return real(pool, requests, reasons)
+        return real(pool, requests, reasons, refutation)
 
     monkeypatch.setattr(solve_module, "_computed_conflict", counting)
     repos = [Repo.from_records(RECORDS)]
