@@ -177,17 +177,28 @@ class Reduction:
         required = [dep for dep in explicit if not dep.optional and dep.plain]
         if all(pool.dep_mask(dep) & alive for dep in required):
             return None
-        by_name: dict[str, int] = {}
-        for dep in required:
-            by_name[dep.name] = by_name.get(dep.name, -1) & pool.dep_mask(dep)
-        out = 0
-        for name, mask in by_name.items():
-            out |= id_mask(pool.group(name)) & ~mask
-        live = ~out  # what is not ruled out (yet)
         # a record's dependencies load after it, so their drops have larger ids: go down
         pending = sorted((rid for rid, why in self.filter_out.items()
                           if why and why in _DEPENDENCY_REASONS), reverse=True)
-        found = []
+        found: list = []
+        # first what no request has a part in (a dependency nothing provides, and what
+        # needs those): a conflict that holds without a request is then told without it
+        live, pending = self._rule_out(pending, -1, found)
+        by_name: dict[str, int] = {}
+        for dep in required:
+            by_name[dep.name] = by_name.get(dep.name, -1) & pool.dep_mask(dep)
+        for name, mask in by_name.items():
+            live &= ~(id_mask(pool.group(name)) & ~mask)
+        live, pending = self._rule_out(pending, live, found)
+        if any(not pool.dep_mask(dep) & live for dep in required):
+            return found
+        return None
+
+    def _rule_out(self, pending: list, live: int, found: list) -> tuple[int, list]:
+        """``refuting_drops``' closure: each pending id with a required dependency whose
+        matches are all outside ``live`` is ruled out (appended to ``found`` with that
+        dependency) until none is; the new ``live`` and the ids left."""
+        pool = self.pool
         while pending:
             left = []
             for rid in pending:
@@ -205,9 +216,7 @@ class Reduction:
             if len(left) == len(pending):
                 break
             pending = left
-        if any(not pool.dep_mask(dep) & live for dep in required):
-            return found
-        return None
+        return live, pending
 
     # -- helpers -----------------------------------------------------------------------------
 

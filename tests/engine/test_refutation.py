@@ -114,6 +114,22 @@ def test_a_given_clash_is_refuted_from_the_drops_alone():
         "possible.")
 
 
+def test_what_no_request_has_a_part_in_is_told_without_the_requests():
+    # a 1 needs b 2, which the request b 1 rules out, and also c, which nothing provides:
+    # the second alone rules a out, so the conflict is a alone, as over the whole index
+    records = [_record("a", "1", ["b 2", "c"]), _record("b", "1"), _record("b", "2")]
+    pool = Pool([Repo.from_records(records)], Policy())
+    requests = _requests(pool, ["a", "b 1"])
+    refutation = _refutation(pool, requests)[1]
+    assert [[d.text for d in deps] for _rid, deps in refutation] == [["c"]]
+    with pytest.raises(Unsatisfiable) as info:
+        solve([Repo.from_records(records)], ["a", "b 1"])
+    assert info.value.core == ("a",)
+    assert info.value.explanation == (
+        "Because nothing provides c needed by every version of a and you requested a, no "
+        "solution is possible.")
+
+
 def test_a_dependency_passed_down_leaves_the_whole_index_to_refute():
     # classic's reduction drops y 2 because x's only record needs y 1 (a dependency passed
     # down from x's survivors, not a request), and then z 1, which needs y 2: the requests
