@@ -102,12 +102,6 @@ class ValidityMemo:
             del self._by_record[id(record)]
 
 
-#: ``filter_out`` reasons that drop a record for its own dependencies (the others drop it for
-#: contradicting an explicit spec, or for its channel under strict priority)
-_DEPENDENCY_REASONS = frozenset(
-    ("unsatisfiable dependencies", "invalid dep specs", "invalid depends specs"))
-
-
 def reduced_ids(pool, strict: bool, explicit: list, features: list,
                 memo: ValidityMemo | None = None, why: list | None = None) -> list:
     """``Reduction(pool, strict, memo).run(explicit, features)``; with a memo, a reduction
@@ -158,28 +152,34 @@ class Reduction:
         self._open: set[int] = set()  # ids is_valid is judging (their False is provisional)
         self._valid_deps: set = set()  # plain-name Deps with a final valid match (see below)
         self._exhausted: set = set()  # Deps whose every match _expand has settled
+        # filter_group's recursions: (name, its survivors, a name they all require), for
+        # refuting_drops (a list reference each: the survivors are the call's own list)
+        self._passed: list[tuple] = []
 
     def refuting_drops(self, explicit: list) -> list | None:
         """Why a required explicit spec has no record left, as (id, dependencies) pairs:
-        records ruled out, one after another, from the requests alone; None if every such
-        spec kept a record (the usual case, told at once), or if the requests alone do not
-        rule out every match of one.
+        dependency clauses that, with the requests, rule out every record of a name that
+        must be installed; None if every such spec kept a record (the usual case, told at
+        once), or if the requests and those clauses do not suffice.
 
-        A record is ruled out when it contradicts a required explicit spec of its name (the
-        request's clause says so, with one record per name), or when one of its required
-        dependencies (the pair's; None for an invalid spec) matches only records ruled out.
-        Records classic's reduction dropped for other reasons (a dependency the survivors of
-        another name passed down, the strict channel filter, a verdict a memo carried) are
-        not, so this holds without them: their clauses, and every other record's, are not
-        needed to refute the requests."""
+        A name must be installed when a required explicit spec names it, or when every
+        record of a name that must be installed, but those ruled out, depends on it (what
+        classic's ``filter_group`` passes down). A record is ruled out when it contradicts
+        a required explicit spec of its name, when it matches none of the dependencies such
+        a name's remaining records have on its name (those dependencies' clauses are
+        listed), or when one of its required dependencies matches only records ruled out
+        (that dependency's clause is listed; None for an invalid spec). The other drops of
+        classic's reduction (the strict channel filter, a verdict a memo carried) are not
+        used, so the clauses listed refute the requests without any other record's."""
         pool = self.pool
         alive = ~self.dead
         required = [dep for dep in explicit if not dep.optional and dep.plain]
         if all(pool.dep_mask(dep) & alive for dep in required):
             return None
-        # a record's dependencies load after it, so their drops have larger ids: go down
-        pending = sorted((rid for rid, why in self.filter_out.items()
-                          if why and why in _DEPENDENCY_REASONS), reverse=True)
+        # every record the reduction dropped, whatever for (one it dropped for contradicting
+        # a spec may also need what nothing provides, which needs no request to tell); a
+        # record's dependencies load after it, so their drops have larger ids: go down
+        pending = sorted((rid for rid, why in self.filter_out.items() if why), reverse=True)
         found: list = []
         # first what no request has a part in (a dependency nothing provides, and what
         # needs those): a conflict that holds without a request is then told without it
@@ -190,9 +190,40 @@ class Reduction:
         for name, mask in by_name.items():
             live &= ~(id_mask(pool.group(name)) & ~mask)
         live, pending = self._rule_out(pending, live, found)
-        if any(not pool.dep_mask(dep) & live for dep in required):
+        installed = set(by_name)  # names that must be installed
+        used: set[int] = set()  # the recursions whose clauses are listed
+        more = True
+        while more:  # to the end, not to the first contradiction: the core is shrunk from
+            # these clauses, and a later one may need fewer requests
+            more, live = self._passed_down(installed, used, live, found)
+            live, pending = self._rule_out(pending, live, found)
+        if any(not id_mask(pool.group(name)) & live for name in installed):
             return found
         return None
+
+    def _passed_down(self, installed: set, used: set, live: int, found: list) -> tuple:
+        """``refuting_drops``' use of ``filter_group``'s recursions: for each from a name
+        that must be installed whose live records all are the recursion's survivors, the
+        name they all require must be installed too, with a record matching one of their
+        dependencies on it. Whether one was new, and the new ``live``."""
+        pool = self.pool
+        required_by_name = pool.required_by_name
+        more = False
+        for index, (parent, survivors, name) in enumerate(self._passed):
+            if index in used or parent not in installed:
+                continue
+            if id_mask(pool.group(parent)) & live & ~id_mask(survivors):
+                continue  # a record of the parent that may be chosen needs nothing of name
+            used.add(index)
+            more = True
+            installed.add(name)
+            allowed = 0
+            for rid in survivors:
+                dep = required_by_name(rid)[name]
+                allowed |= pool.dep_mask(dep)
+                found.append((rid, (dep,)))
+            live &= ~(id_mask(pool.group(name)) & ~allowed)
+        return more, live
 
     def _rule_out(self, pending: list, live: int, found: list) -> tuple[int, list]:
         """``refuting_drops``' closure: each pending id with a required dependency whose
@@ -202,6 +233,8 @@ class Reduction:
         while pending:
             left = []
             for rid in pending:
+                if not (live >> rid) & 1:
+                    continue  # ruled out already
                 deps = pool.deps(rid)
                 if deps is not None:
                     for dep in deps:
@@ -552,6 +585,7 @@ class Reduction:
                         and self._keeps_all(dep_name, maps)):
                     continue  # the call's own first test would return False: skip the call
                 deps = list(dict.fromkeys([by_name[dep_name] for by_name in maps]))
+                self._passed.append((name, survivors, dep_name))
                 result = self._filter_group(deps, (dep_name, *deps))
                 if result:
                     reduced = True

@@ -576,7 +576,7 @@ def _computed_conflict(pool: Pool, requests: list, reasons: list | None,
     groups = None if refutation is None else _refutation_groups(pool, requests, refutation)
     if groups is not None:
         solver, encoder, selectors = _whole_index_encoding(pool, requests, groups=groups,
-                                                           clauses_of=dict(refutation))
+                                                           clauses_of=_clauses_of(refutation))
         try:
             core = _shrunk_core(requests, reasons, solver, encoder, selectors)
         finally:
@@ -588,6 +588,16 @@ def _computed_conflict(pool: Pool, requests: list, reasons: list | None,
         return _shrunk_core(requests, reasons, solver, encoder, selectors)
     finally:
         encoder.detach()
+
+
+def _clauses_of(refutation: list) -> dict:
+    """``refutation``'s (id, dependencies) pairs by id (an id may come more than once)."""
+    clauses_of: dict = {}
+    for rid, deps in refutation:
+        known = clauses_of.get(rid, ())
+        clauses_of[rid] = None if deps is None or known is None else tuple(
+            dict.fromkeys((*known, *deps)))
+    return clauses_of
 
 
 def _refutation_groups(pool: Pool, requests: list, refutation: list) -> dict | None:

@@ -52,7 +52,7 @@ def _satisfiable(pool, requests, refutation=None) -> bool:
     else:
         groups = solve_module._refutation_groups(pool, requests, refutation)
         solver, encoder, selectors = solve_module._whole_index_encoding(
-            pool, requests, groups=groups, clauses_of=dict(refutation))
+            pool, requests, groups=groups, clauses_of=solve_module._clauses_of(refutation))
     try:
         return solver.solve(assumptions=selectors)
     finally:
@@ -130,20 +130,33 @@ def test_what_no_request_has_a_part_in_is_told_without_the_requests():
         "solution is possible.")
 
 
-def test_a_dependency_passed_down_leaves_the_whole_index_to_refute():
+def test_a_dependency_passed_down_by_a_required_name_refutes_too():
     # classic's reduction drops y 2 because x's only record needs y 1 (a dependency passed
-    # down from x's survivors, not a request), and then z 1, which needs y 2: the requests
-    # alone do not rule z out, so there is no refutation from the drops
+    # down from x's survivors, not a request), and then z 1, which needs y 2: x must be
+    # installed, so y must be (a 1) and z too, whose only record is then ruled out
     records = [_record("x", "1", ["y 1", "z"]), _record("y", "1"), _record("y", "2"),
                _record("z", "1", ["y 2"])]
     pool = Pool([Repo.from_records(records)], Policy())
     requests = _requests(pool, ["x"])
     kept, refutation = _refutation(pool, requests)
-    assert kept == [] and refutation is None
-    assert not _satisfiable(pool, requests)
+    assert kept == []
+    clauses = {(pool.records[rid]["name"], dep.text) for rid, deps in refutation for dep in deps}
+    assert clauses == {("x", "y==1"), ("x", "z"), ("z", "y==2")}
+    assert not _satisfiable(pool, requests, refutation)
     with pytest.raises(Unsatisfiable) as info:
         solve([Repo.from_records(records)], ["x"])
     assert info.value.core == ("x",)
+    assert info.value.explanation == (
+        "Because every version of x depends on y 1 and every version of z depends on y 2, x "
+        "and z are incompatible.\n"
+        "And because every version of x depends on z and you requested x, no solution is "
+        "possible.")
+    # the whole index's refutation tells it the same way
+    from conda_altsolver.engine.explain import explain_conflict
+
+    reasons: list = []
+    core = solve_module._computed_conflict(pool, requests, reasons)
+    assert explain_conflict(pool, requests, reasons, core).text == info.value.explanation
 
 
 def test_the_strict_channel_filter_leaves_the_whole_index_to_refute():
