@@ -14,7 +14,10 @@ differences are counted apart: where a name-only pin names an installed package
 (``pin-refused``: this plugin raises ``SpecsConfigurationConflictError``, classic overrides
 the pin), both as conda-libmamba-solver does. A third verdict counted apart is classic's
 own: where its optimisation stopped part way (``classic-unoptimised``, see
-``_classic_optimisation``).
+``_classic_optimisation``). A fourth: where classic's answer changes from run to run
+(``classic-unstable``): a case that disagrees is run again alone in fresh processes, under
+``PYTHONHASHSEED`` 1 to 5, until the two solvers agree; where they do, altsolver's answer is
+one classic's own runs give (altsolver's answers do not change from run to run).
 Case ``n`` of seed ``S`` comes from ``random.Random(f"{S}-{n}")`` alone. With
 ``--exclude-newer``, the command also runs under a random ``exclude_newer`` policy (a global
 cutoff date, sometimes a package's own cutoff or exemption, with ``--real`` sometimes a
@@ -291,6 +294,10 @@ PIN_REFUSED = "pin-refused"
 #: ``compare``'s verdict when the answers differ and classic's optimisation stopped part way
 #: (``_classic_optimisation``): its answer is then an unoptimised model, not classic's rule
 UNOPTIMISED = "classic-unoptimised"
+#: the verdict of a case whose disagreement goes away when run again (see the module)
+UNSTABLE = "classic-unstable"
+#: the hash seeds a disagreeing case is run again under, one fresh process each
+RECHECK_HASH_SEEDS = ("1", "2", "3", "4", "5")
 
 
 @contextmanager
@@ -414,7 +421,9 @@ def run(args) -> int:
             continue
         start = time.perf_counter()
         agree, expected, got = compare(case, args.timeout)
-        if agree is None or agree in (LOCKED, PIN_REFUSED, UNOPTIMISED):
+        if agree is False and args.recheck and _agrees_under_another_seed(args, number):
+            agree = UNSTABLE
+        if agree is None or agree in (LOCKED, PIN_REFUSED, UNOPTIMISED, UNSTABLE):
             verdict = agree or expected["error"].split(":")[0]
             counts[verdict] = counts.get(verdict, 0) + 1
         else:
@@ -434,6 +443,26 @@ def run(args) -> int:
     return 1 if counts["mismatch"] else 0
 
 
+def _agrees_under_another_seed(args, number: int) -> bool:
+    """Whether case ``number`` agrees when run again alone, in a fresh process under each of
+    ``RECHECK_HASH_SEEDS`` in turn (without this check), in one of them."""
+    import subprocess
+
+    report = Path(tempfile.mkdtemp(prefix="solver-fuzz-recheck-")) / "report.json"
+    command = [sys.executable, str(Path(__file__).resolve()), "--seed", str(args.seed),
+               "--start", str(number), "--count", "1", "--data", str(args.data),
+               "--timeout", str(args.timeout), "--no-recheck", "--report", str(report)]
+    command += [flag for flag, on in (("--real", args.real), ("--mixed", args.mixed),
+                                      ("--exclude-newer", args.exclude_newer)) if on]
+    for seed in RECHECK_HASH_SEEDS:
+        done = subprocess.run(command, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed})
+        lines = done.stdout.strip().splitlines()
+        if lines and json.loads(lines[-1].split(": ", 1)[1]) == {"compared": 1, "mismatch": 0}:
+            return True
+    return False
+
+
 def main(argv=None) -> int:
     parser = common_arguments(__doc__.splitlines()[0], minutes=30)
     parser.add_argument("--timeout", type=int, default=60, help="seconds per solver and case")
@@ -448,6 +477,9 @@ def main(argv=None) -> int:
                              "update modifier, CLI_RETRY for conda install's retry, PRUNE)")
     parser.add_argument("--exclude-newer", action="store_true",
                         help="run each command under a random exclude_newer policy")
+    parser.add_argument("--no-recheck", dest="recheck", action="store_false",
+                        help="count a disagreement as a mismatch without running it again "
+                             "(classic-unstable)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGALRM, _on_alarm)
     return run(args)
