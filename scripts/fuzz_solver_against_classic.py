@@ -16,8 +16,8 @@ the pin), both as conda-libmamba-solver does. A third verdict counted apart is c
 own: where its optimisation stopped part way (``classic-unoptimised``, see
 ``_classic_optimisation``). A fourth: where classic's answer changes from run to run
 (``classic-unstable``): a case that disagrees is run again alone in fresh processes, under
-``PYTHONHASHSEED`` 1 to 5, until the two solvers agree; where they do, altsolver's answer is
-one classic's own runs give (altsolver's answers do not change from run to run).
+``PYTHONHASHSEED`` 1 to 5, until the two solvers agree on the answer altsolver gave the first
+time; where they do, that answer is one classic's own runs give.
 Case ``n`` of seed ``S`` comes from ``random.Random(f"{S}-{n}")`` alone. With
 ``--exclude-newer``, the command also runs under a random ``exclude_newer`` policy (a global
 cutoff date, sometimes a package's own cutoff or exemption, with ``--real`` sometimes a
@@ -421,7 +421,9 @@ def run(args) -> int:
             continue
         start = time.perf_counter()
         agree, expected, got = compare(case, args.timeout)
-        if agree is False and args.recheck and _agrees_under_another_seed(args, number):
+        if not args.recheck:  # for the run that asked for this one
+            print(f"altsolver-answer {_digest(got)}", flush=True)
+        elif agree is False and _agrees_when_run_again(args, number, _digest(got)):
             agree = UNSTABLE
         if agree is None or agree in (LOCKED, PIN_REFUSED, UNOPTIMISED, UNSTABLE):
             verdict = agree or expected["error"].split(":")[0]
@@ -443,9 +445,16 @@ def run(args) -> int:
     return 1 if counts["mismatch"] else 0
 
 
-def _agrees_under_another_seed(args, number: int) -> bool:
-    """Whether case ``number`` agrees when run again alone, in a fresh process under each of
-    ``RECHECK_HASH_SEEDS`` in turn (without this check), in one of them."""
+def _digest(answer) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps(answer, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _agrees_when_run_again(args, number: int, digest: str) -> bool:
+    """Whether case ``number``, run again alone in a fresh process under each of
+    ``RECHECK_HASH_SEEDS`` in turn (without this check), agrees in one of them with
+    altsolver's answer the one ``digest`` names."""
     import subprocess
 
     report = Path(tempfile.mkdtemp(prefix="solver-fuzz-recheck-")) / "report.json"
@@ -458,7 +467,8 @@ def _agrees_under_another_seed(args, number: int) -> bool:
         done = subprocess.run(command, capture_output=True, text=True,
                               env={**os.environ, "PYTHONHASHSEED": seed})
         lines = done.stdout.strip().splitlines()
-        if lines and json.loads(lines[-1].split(": ", 1)[1]) == {"compared": 1, "mismatch": 0}:
+        if (lines and f"altsolver-answer {digest}" in lines
+                and json.loads(lines[-1].split(": ", 1)[1]) == {"compared": 1, "mismatch": 0}):
             return True
     return False
 

@@ -73,7 +73,10 @@ def _replay_agrees(tmp_path, data_dir, seed, number, finding, *options):
     )
     last = done.stdout.strip().splitlines()[-1]
     counts = json.loads(last.split(": ", 1)[1])
-    assert counts == {"compared": 1, "mismatch": 0}, (  # the report holds both answers
+    # classic's own answer to a few cases changes from run to run (the fuzz's
+    # classic-unstable: run again, classic gave the plugin's answer)
+    assert counts in ({"compared": 1, "mismatch": 0},
+                      {"compared": 0, "mismatch": 0, "classic-unstable": 1}), (
         finding, done.stdout[-2000:], done.stderr[-2000:],
         report.read_text()[-3000:] if report.exists() else "no report")
     assert done.returncode == 0
