@@ -32,10 +32,12 @@ Usage (needs conda importable, and conda's test indexes; uses conda's own test h
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -446,8 +448,6 @@ def run(args) -> int:
 
 
 def _digest(answer) -> str:
-    import hashlib
-
     return hashlib.sha256(json.dumps(answer, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -455,8 +455,6 @@ def _agrees_when_run_again(args, number: int, digest: str) -> bool:
     """Whether case ``number``, run again alone in a fresh process under each of
     ``RECHECK_HASH_SEEDS`` in turn (without this check), agrees in one of them with
     altsolver's answer the one ``digest`` names."""
-    import subprocess
-
     report = Path(tempfile.mkdtemp(prefix="solver-fuzz-recheck-")) / "report.json"
     command = [sys.executable, str(Path(__file__).resolve()), "--seed", str(args.seed),
                "--start", str(number), "--count", "1", "--data", str(args.data),

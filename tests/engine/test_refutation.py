@@ -1,11 +1,13 @@
-"""A failed solve whose reduced index comes out empty is refuted from the reduction's drops.
+"""A failed solve whose reduced index leaves a requested spec without a record is refuted
+from the reduction's drops.
 
-``Reduction.refuting_drops`` lists the records the requests alone rule out, each with the one
-dependency that does it; ``_computed_conflict`` then encodes those clauses only, not the whole
-index. Checked here: on seeded random channels, every such list makes an unsatisfiable
-problem, and the conflict found from it is one over the whole index too; where classic's
-reduction relied on something else (a dependency passed down by another name's survivors,
-the strict channel filter), there is no list and the whole index is encoded as before.
+``Reduction.refuting_drops`` lists dependency clauses that, with the requests, rule out every
+record of a name that must be installed; ``_computed_conflict`` then encodes those clauses
+only, not the whole index. Checked here: on seeded random channels, every such list makes an
+unsatisfiable problem, and the conflict found from it is one over the whole index too; what
+no request has a part in is told without the requests; dependencies passed down by a
+required name's records count; where classic's reduction relied on the strict channel
+filter, there is no list and the whole index is encoded as before.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def test_refuting_drops_refute_and_their_conflicts_hold_on_the_whole_index(seed)
 
 
 def test_the_random_cases_reach_the_refutation():
-    """The seeds above are not vacuous: requests of that shape often empty the index."""
+    """The seeds above are not vacuous: requests of that shape are often refuted so."""
     found = 0
     for seed in range(0, 60, 5):
         rnd = random.Random(seed)
