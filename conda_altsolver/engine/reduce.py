@@ -188,7 +188,7 @@ class Reduction:
         for dep in required:
             by_name[dep.name] = by_name.get(dep.name, -1) & pool.dep_mask(dep)
         for name, mask in by_name.items():
-            live &= ~(id_mask(pool.group(name)) & ~mask)
+            live &= ~(self._group_mask(name) & ~mask)
         live, pending = self._rule_out(pending, live, found)
         installed = set(by_name)  # names that must be installed
         used: set[int] = set()  # the recursions whose clauses are listed
@@ -197,7 +197,7 @@ class Reduction:
             # these clauses, and a later one may need fewer requests
             more, live = self._passed_down(installed, used, live, found)
             live, pending = self._rule_out(pending, live, found)
-        if any(not id_mask(pool.group(name)) & live for name in installed):
+        if any(not self._group_mask(name) & live for name in installed):
             return found
         return None
 
@@ -212,7 +212,7 @@ class Reduction:
         for index, (parent, survivors, name) in enumerate(self._passed):
             if index in used or parent not in installed:
                 continue
-            if id_mask(pool.group(parent)) & live & ~id_mask(survivors):
+            if self._group_mask(parent) & live & ~id_mask(survivors):
                 continue  # a record of the parent that may be chosen needs nothing of name
             used.add(index)
             more = True
@@ -222,7 +222,7 @@ class Reduction:
                 dep = required_by_name(rid)[name]
                 allowed |= pool.dep_mask(dep)
                 found.append((rid, (dep,)))
-            live &= ~(id_mask(pool.group(name)) & ~allowed)
+            live &= ~(self._group_mask(name) & ~allowed)
         return more, live
 
     def _rule_out(self, pending: list, live: int, found: list) -> tuple[int, list]:
@@ -250,6 +250,13 @@ class Reduction:
                 break
             pending = left
         return live, pending
+
+    def _group_mask(self, name: str) -> int:
+        """The bitset of the name's group: ``_visit``'s, kept for every name filter_group saw."""
+        mask = self._group_masks.get(name)
+        if mask is None:
+            mask = self._group_masks[name] = id_mask(self.pool.group(name))
+        return mask
 
     # -- helpers -----------------------------------------------------------------------------
 
