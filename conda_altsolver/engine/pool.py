@@ -37,6 +37,7 @@ _UNMANAGEABLE = frozenset(
 #: spec fields whose match needs the whole record (rare); the others are checked per version
 _SLOW_FIELDS = (
     "channel", "subdir", "md5", "sha256", "track_features", "features", "fn", "url", "license",
+    "license_family",
 )
 
 _SLOW_FIELD_SET = frozenset(_SLOW_FIELDS)

@@ -565,3 +565,35 @@ def test_group_matches_are_the_records_each_spec_matches(seed):
         spec = parse_spec(f"x {text}")
         expected = tuple(rid for rid in group if spec.match(pool.records[rid]))
         assert pool.matches(spec) == expected, text
+
+
+# every field a spec may constrain that a repodata record carries, with values to match
+_FIELD_SPECS = ["license_family=BSD", "license_family=bsd", "license_family='G*'",
+                "license=MIT", "md5=m1", "sha256=s2", "subdir=noarch", "fn=x-1.0-h1_0.conda",
+                "track_features=mkl", "features=mkl", "build_number=2", "build='h1*'",
+                "version='>=1.0'", "channel=a"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_group_matches_honour_every_record_field(seed):
+    """``Pool._match_group`` checks versions and builds per distinct version and leaves the
+    other fields to the record-by-record match: a field it skipped would match every record
+    (``license_family`` did)."""
+    from conda_altsolver.engine.spec import parse_spec
+
+    rng = random.Random(seed)
+    records = [
+        {"name": "x", "version": rng.choice(_VERSIONS), "build": f"h{i}_{rng.randint(0, 2)}",
+         "build_number": rng.randint(0, 2), "depends": [], "channel": "a",
+         "subdir": rng.choice(["noarch", "linux-64"]), "fn": f"x-1.0-h{i}_0.conda",
+         "license": rng.choice(["MIT", "BSD-3-Clause"]), "md5": f"m{i}", "sha256": f"s{i}",
+         "license_family": rng.choice(["BSD", "GPL", "gpl3", None]),
+         "track_features": rng.choice(["", "mkl"]), "features": rng.choice(["", "mkl"])}
+        for i in range(rng.randint(1, 10))
+    ]
+    pool = Pool([Repo.from_records(records)], Policy(channel_order=("a",)))
+    group = pool.group("x")
+    for text in _FIELD_SPECS:
+        spec = parse_spec(f"x[{text}]")
+        expected = tuple(rid for rid in group if spec.match(pool.records[rid]))
+        assert pool.matches(spec) == expected, text
