@@ -72,6 +72,19 @@ class Repo:
             self._by_name[name] = records
         return records
 
+    def take(self, name: str) -> list[dict]:
+        """``get(name)`` for a caller that keeps what it makes of the records: a lazy repo
+        does not keep them (nor a list it had kept), so they can be freed. A repo of
+        records in memory has no other copy: it keeps them."""
+        if self._load is None:
+            return self.get(name)
+        records = self._by_name.pop(name, None)
+        if records is not None:
+            return records
+        if self._names is not None and name not in self._names:
+            return []
+        return self._load(name)
+
     def best_first(self, name: str) -> Sequence[int] | None:
         """Positions in ``get(name)``'s list, best first by classic's ``version_key``, when the
         source knows them (records of one channel and subdir, each version and build once:

@@ -30,6 +30,25 @@ def test_loader_called_once_per_known_name():
     assert calls == ["a"]
 
 
+def test_take_hands_records_over_without_keeping_them():
+    calls = []
+
+    def load(name):
+        calls.append(name)
+        return [rec(name)]
+
+    repo = Repo.from_loader(["a", "b"], load)
+    kept = repo.get("a")
+    assert repo.take("a") is kept  # what get kept is handed over, not loaded again
+    assert [r["name"] for r in repo.take("a")] == ["a"]  # then loaded again, not kept
+    assert [r["name"] for r in repo.take("b")] == ["b"]
+    assert repo.take("unknown") == []
+    assert calls == ["a", "a", "b"]
+    assert repo._by_name == {}
+    in_memory = Repo.from_records([rec("a")])  # its records have no other copy
+    assert in_memory.take("a") is in_memory.take("a") is in_memory.get("a")
+
+
 def test_names_tracking_in_memory():
     repo = Repo.from_records([rec("mkl", "mkl"), rec("blas", "mkl,debug"), rec("x")])
     assert repo.names_tracking("mkl") == {"mkl", "blas"}
