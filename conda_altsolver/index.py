@@ -65,7 +65,7 @@ from conda.models.channel import Channel
 from conda.models.records import PackageRecord
 from conda.models.version import VersionOrder
 
-from .engine.repo import Repo, split_features, tracking_index
+from .engine.repo import Repo, tracking_index
 from .engine.repodata import RepodataError, load_repodata
 from .newer import fields_filter, keep_records
 
@@ -594,8 +594,8 @@ def engine_view(raw: dict, channel: Channel, key: str) -> RecordDict:
     them: a timestamp in milliseconds as seconds, ``track_features``/``features`` split,
     a missing build number as 0 (``tests/adapter/test_index_fast.py`` holds the two paths to
     that). A record whose values are not in the plain forms it reads (a legacy ``noarch``, a
-    ``date`` instead of a timestamp, no build number, features of other types) is built the
-    slow way, so the two always agree.
+    ``date`` instead of a timestamp, no build number, features of other types, a channel
+    other than ``key``) is built the slow way, so the two always agree.
     """
     noarch = raw.get("noarch")
     timestamp = raw.get("timestamp")

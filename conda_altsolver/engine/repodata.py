@@ -86,7 +86,8 @@ class RepodataRepo(Repo):
         return self._source.info
 
     def loaded_names(self) -> frozenset[str]:
-        """The names whose records have been materialised so far."""
+        """The names whose records it holds (``get`` keeps what it materialises, ``take``
+        does not)."""
         return frozenset(self._by_name)
 
 

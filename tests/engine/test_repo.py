@@ -16,13 +16,19 @@ def test_records_grouped_by_name():
     assert repo.names() == {"a", "b"}
 
 
-def test_loader_called_once_per_known_name():
+def counting_loader() -> tuple:
+    """A loader of one record per name, and the list of the names it was called for."""
     calls = []
 
     def load(name):
         calls.append(name)
         return [rec(name)]
 
+    return load, calls
+
+
+def test_loader_called_once_per_known_name():
+    load, calls = counting_loader()
     repo = Repo.from_loader(["a", "b"], load)
     repo.get("a")
     repo.get("a")
@@ -31,12 +37,7 @@ def test_loader_called_once_per_known_name():
 
 
 def test_take_hands_records_over_without_keeping_them():
-    calls = []
-
-    def load(name):
-        calls.append(name)
-        return [rec(name)]
-
+    load, calls = counting_loader()
     repo = Repo.from_loader(["a", "b"], load)
     kept = repo.get("a")
     assert repo.take("a") is kept  # what get kept is handed over, not loaded again
