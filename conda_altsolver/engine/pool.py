@@ -34,13 +34,6 @@ from .version import version_key
 _UNMANAGEABLE = frozenset(
     ("virtual_python_egg_unmanageable", "virtual_python_egg_link", "virtual_system")
 )
-#: spec fields whose match needs the whole record (rare); the others are checked per version
-_SLOW_FIELDS = (
-    "channel", "subdir", "md5", "sha256", "track_features", "features", "fn", "url", "license",
-    "license_family",
-)
-
-_SLOW_FIELD_SET = frozenset(_SLOW_FIELDS)
 
 
 class Dep:
@@ -475,8 +468,7 @@ class Pool:
         if spec.is_name_only and not slow:
             return ids
         records = self.records
-        if slow or (not _SLOW_FIELD_SET.isdisjoint(spec.components)
-                    and any(spec.get(field) is not None for field in _SLOW_FIELDS)):
+        if slow or spec.needs_record:  # a field other than version and build (rare)
             return tuple(rid for rid in ids if spec.match(records[rid]))
         check_build = spec.get("build") is not None or spec.get("build_number") is not None
         version = spec.version

@@ -556,6 +556,12 @@ class MatchSpec:
     is_name_only_spec = is_name_only
 
     @property
+    def needs_record(self) -> bool:
+        """Whether a field other than name, version, build and build number (``when``
+        constrains nothing) is constrained: matching then needs the whole record."""
+        return bool(self._others)
+
+    @property
     def strictness(self) -> int:
         if not self._strictness:  # read per record by the reduction's last walk: keep it
             self._strictness = self._compute_strictness()

@@ -571,14 +571,15 @@ def test_group_matches_are_the_records_each_spec_matches(seed):
 _FIELD_SPECS = ["license_family=BSD", "license_family=bsd", "license_family='G*'",
                 "license=MIT", "md5=m1", "sha256=s2", "subdir=noarch", "fn=x-1.0-h1_0.conda",
                 "track_features=mkl", "features=mkl", "build_number=2", "build='h1*'",
-                "version='>=1.0'", "channel=a"]
+                "version='>=1.0'", "channel=a", "flags=x", "url='*h1*'"]
 
 
 @pytest.mark.parametrize("seed", range(20))
 def test_group_matches_honour_every_record_field(seed):
     """``Pool._match_group`` checks versions and builds per distinct version and leaves the
     other fields to the record-by-record match: a field it skipped would match every record
-    (``license_family`` did)."""
+    (``license_family`` and ``flags`` did, when a list of fields decided it; the spec now
+    says whether it needs the whole record)."""
     from conda_altsolver.engine.spec import parse_spec
 
     rng = random.Random(seed)
