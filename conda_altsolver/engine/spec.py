@@ -1005,28 +1005,39 @@ def _plain_spec(text: str) -> MatchSpec | None:
     build*") and of their printed forms, or None for the grammar to read: one regex reads
     the very fields the grammar would give, and the spec is made without the general
     constructor's checks (a name, an optional version and build, nothing else)."""
+    head, space, rest = text.partition(" ")
+    if space:
+        # "name rest" with a rest the regex read before (after another name): the regex
+        # would read it the same after any name (its lookarounds stay on their side of the
+        # space, and names have none), so only the name is left to check
+        shape = _PLAIN_RESTS.get(rest)
+        if shape is not None:
+            name_matcher = _PLAIN_NAMES.get(head)
+            if name_matcher is None and _NAME_OK.fullmatch(head) is not None:
+                name_matcher = _PLAIN_NAMES[head] = LowerGlobMatch(head)
+            if name_matcher is not None:
+                return _versioned_spec(text, name_matcher, *shape)
     plain = _PLAIN_SPEC.fullmatch(text)
     if plain is None:
         return None
     name, compared, quoted, version, build = plain.groups()
-    version = compared or quoted or version
-    cache = _MATCHER_CACHE
-    name_matcher = cache.get(("name", name))
+    name_matcher = _PLAIN_NAMES.get(name)
     if name_matcher is None:
-        name_matcher = cache[("name", name)] = LowerGlobMatch(name)
-    spec = _NEW_SPEC(MatchSpec)
-    spec.text = text
-    spec.optional = False
-    spec.target = spec._build_number = None
-    spec._name = name_matcher.raw  # lower-case and glob-free: its exact value, shared
-    spec._others = ()
-    spec._early = 0
+        name_matcher = _PLAIN_NAMES[name] = LowerGlobMatch(name)
+    version = compared or quoted or version
     if version is None:
+        spec = _NEW_SPEC(MatchSpec)
+        spec.text = text
+        spec.optional = False
+        spec.target = spec._build_number = None
+        spec._name = spec._str = name_matcher.raw  # lower-case and glob-free: shared
+        spec._others = ()
+        spec._early = 0
         spec.components = {"name": name_matcher}
         spec._version = spec._build = None
         spec._strictness = 1
-        spec._str = spec._name
         return spec
+    cache = _MATCHER_CACHE
     version_matcher = cache.get(("version", version))
     if version_matcher is None:
         try:
@@ -1034,30 +1045,49 @@ def _plain_spec(text: str) -> MatchSpec | None:
         except (InvalidSpec, InvalidVersion) as exc:
             raise _invalid(text, str(exc)) from None
         cache[("version", version)] = version_matcher
-    spec._version = version_matcher
-    if build is None:
-        spec.components = {"name": name_matcher, "version": version_matcher}
-        spec._build = None
-        spec._strictness = 2
-    else:
+    build_matcher = None
+    if build is not None:
         build_matcher = cache.get(("build", build))
         if build_matcher is None:  # a glob at most: no regex to refuse
             build_matcher = cache[("build", build)] = GlobMatch(build)
+    components = {"name": name_matcher, "version": version_matcher}
+    if build_matcher is not None:
+        components["build"] = build_matcher
+    # what follows the name in the printed spec depends on the version and build alone
+    tail = _canonical_str(components)[len(name):]
+    if head == name:  # the name ends at the first space: the rest was read on its own
+        _PLAIN_RESTS[rest] = (version_matcher, build_matcher, tail)
+    return _versioned_spec(text, name_matcher, version_matcher, build_matcher, tail)
+
+
+def _versioned_spec(text: str, name_matcher, version_matcher, build_matcher, tail: str):
+    """A plain spec with a version (and maybe a build): ``tail`` is what its printed form
+    has after the name."""
+    spec = _NEW_SPEC(MatchSpec)
+    spec.text = text
+    spec.optional = False
+    spec.target = spec._build_number = None
+    spec._name = name = name_matcher.raw
+    spec._others = ()
+    spec._early = 0
+    spec._version = version_matcher
+    spec._build = build_matcher
+    if build_matcher is None:
+        spec.components = {"name": name_matcher, "version": version_matcher}
+        spec._strictness = 2
+    else:
         spec.components = {
             "name": name_matcher, "version": version_matcher, "build": build_matcher,
         }
-        spec._build = build_matcher
         spec._strictness = 3
-    # what follows the name in the printed spec depends on the version and build alone
-    tail = _PLAIN_TAILS.get((version, build))
-    if tail is None:
-        tail = _PLAIN_TAILS[(version, build)] = _canonical_str(spec.components)[len(name):]
-    spec._str = spec._name + tail if tail else spec._name
+    spec._str = name + tail
     return spec
 
 
-#: (version, build) -> what follows the name in a plain spec's printed form
-_PLAIN_TAILS: dict[tuple, str] = {}
+#: names the plain regex accepted -> their matcher; and the rests it read after a name and a
+#: space -> (version matcher, build matcher or None, the printed form's tail after the name)
+_PLAIN_NAMES: dict[str, LowerGlobMatch] = {}
+_PLAIN_RESTS: dict[str, tuple] = {}
 
 
 _NEW_SPEC = object.__new__
@@ -1121,5 +1151,6 @@ def clear_caches() -> None:
     _SPEC_CACHE.clear()
     _CHANNEL_CACHE.clear()
     _MATCHER_CACHE.clear()
-    _PLAIN_TAILS.clear()
+    _PLAIN_NAMES.clear()
+    _PLAIN_RESTS.clear()
     _clear_version_caches()

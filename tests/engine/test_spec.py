@@ -308,3 +308,64 @@ def test_plain_forms_parse_as_the_full_grammar_does(text, monkeypatch):
     monkeypatch.setattr(spec_module, "_PLAIN_SPEC", re.compile(r"(?!)"))
     assert outcome() == fast
     spec_module.clear_caches()
+
+
+def _slots_or_error(text: str):
+    try:
+        spec = parse_spec(text)
+    except (InvalidSpec, InvalidVersion) as exc:
+        return type(exc), str(exc)
+    str(spec), spec.strictness
+    return {slot: getattr(spec, slot) for slot in MatchSpec.__slots__}
+
+
+@pytest.mark.parametrize("text", PLAIN_FORMS + ["X.conda >=1", "x.conda >=1", "x.Tar.Bz2 1"])
+def test_plain_forms_parse_alike_after_their_halves_were_read(text, monkeypatch):
+    # a text whose name and rest (after the first space) both came in other texts is read
+    # from what those gave: it must still be what the grammar alone gives
+    head, _, rest = text.partition(" ")
+    spec_module.clear_caches()
+    for primer in (f"zz {rest}", f"{head} 1.0", f"{head} >=2", head):
+        _slots_or_error(primer)
+    primed = _slots_or_error(text)
+    spec_module.clear_caches()
+    monkeypatch.setattr(spec_module, "_PLAIN_SPEC", re.compile(r"(?!)"))
+    assert _slots_or_error(text) == primed
+    spec_module.clear_caches()
+
+
+def test_plain_forms_read_one_after_another_parse_as_the_grammar_does(monkeypatch):
+    # whatever one text leaves in the caches must not change how a later one reads
+    texts = PLAIN_FORMS + ["y ", "y", "y  1.0", "zz >=1", "zz !=1.0 py_0"]
+    spec_module.clear_caches()
+    in_turn = [_slots_or_error(text) for text in texts]
+    monkeypatch.setattr(spec_module, "_PLAIN_SPEC", re.compile(r"(?!)"))
+    for text, seen in zip(texts, in_turn):
+        spec_module.clear_caches()
+        assert _slots_or_error(text) == seen, text
+    spec_module.clear_caches()
+
+
+def test_a_rest_read_before_is_not_read_again():
+    # the point of the halves: "name rest" with both known skips the regex
+    spec_module.clear_caches()
+    parse_spec("aa >=1,<2.0a0")
+    parse_spec("bb 3.10.* *_cp310")
+    calls = []
+    real = spec_module._PLAIN_SPEC
+
+    class Counting:
+        def fullmatch(self, text):
+            calls.append(text)
+            return real.fullmatch(text)
+
+    spec_module._PLAIN_SPEC = Counting()
+    try:
+        assert str(parse_spec("bb >=1,<2.0a0")) == "bb[version='>=1,<2.0a0']"
+        assert str(parse_spec("cc 3.10.* *_cp310")) == "cc=3.10[build=*_cp310]"
+        assert parse_spec("cc 3.10.* *_cp310").match({"name": "cc", "version": "3.10.2",
+                                                      "build": "h1_cp310", "build_number": 0})
+        assert calls == []
+    finally:
+        spec_module._PLAIN_SPEC = real
+        spec_module.clear_caches()
