@@ -375,9 +375,14 @@ class Pool:
         """``matches`` of a dependency, kept on the (pool-owned) ``Dep``."""
         found = dep.found
         if found is None:
-            found = self.matches(dep.spec)
-            if dep.plain:
-                dep.found = found
+            if not dep.plain:
+                return self.matches(dep.spec)
+            # ``matches``, with what the Dep already knows: its text is ``str(spec)`` and
+            # its name exact (once per dependency of every record reached: keep it short)
+            found = self._matches.get(dep.text)
+            if found is None:
+                found = self._matches[dep.text] = self._match_group(dep.spec, self.group(dep.name))
+            dep.found = found
         return found
 
     def match_mask(self, spec) -> int:
@@ -436,9 +441,12 @@ class Pool:
         """``match_mask`` of a dependency, kept on the (pool-owned) ``Dep``."""
         mask = dep.mask
         if mask is None:
-            mask = self.match_mask(dep.spec)
-            if dep.plain:
-                dep.mask = mask
+            if not dep.plain:
+                return self.match_mask(dep.spec)
+            mask = self._masks.get(dep.text)  # as dep_matches: ``match_mask``, shortened
+            if mask is None:
+                mask = self._masks[dep.text] = id_mask(self.dep_matches(dep))
+            dep.mask = mask
         return mask
 
     def _find(self, spec) -> tuple:
