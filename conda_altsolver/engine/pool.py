@@ -478,7 +478,8 @@ class Pool:
         records = self.records
         if slow or spec.needs_record:  # a field other than version and build (rare)
             return tuple(rid for rid in ids if spec.match(records[rid]))
-        check_build = spec.get("build") is not None or spec.get("build_number") is not None
+        components = spec.components
+        check_build = "build" in components or "build_number" in components
         version = spec.version
         candidates = ids if version is None else self._version_matches(version, spec.name, ids)
         if not check_build:
