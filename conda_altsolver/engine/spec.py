@@ -710,11 +710,15 @@ def _print_version(components, out, brackets) -> bool:
     version = components.get("version")
     if version is None:
         return False
-    text = version.spec.spec
+    return _print_version_text(version.spec.spec, "build" in components, out, brackets)
+
+
+def _print_version_text(text: str, has_build: bool, out, brackets) -> bool:
+    """``_print_version`` of a version spec's text, in a spec with a build or not."""
     if _NEEDS_QUOTES.search(text):
         brackets.append(f"version='{text}'")
     elif text[:2] in ("!=", "~="):
-        if "build" in components:
+        if has_build:
             brackets.append(f"version='{text}'")
         else:
             out.append(text)
@@ -1050,11 +1054,16 @@ def _plain_spec(text: str) -> MatchSpec | None:
         build_matcher = cache.get(("build", build))
         if build_matcher is None:  # a glob at most: no regex to refuse
             build_matcher = cache[("build", build)] = GlobMatch(build)
-    components = {"name": name_matcher, "version": version_matcher}
-    if build_matcher is not None:
-        components["build"] = build_matcher
-    # what follows the name in the printed spec depends on the version and build alone
-    tail = _canonical_str(components)[len(name):]
+    # what follows the name in the printed spec (_canonical_str's steps for a name, a
+    # version and a build) depends on the version and build alone
+    out: list[str] = []
+    brackets: list[str] = []
+    exact = _print_version_text(version_matcher.spec.spec, build is not None, out, brackets)
+    if build is not None:
+        _print_build(build, exact, out, brackets)
+    if brackets:
+        out.append("[" + ",".join(brackets) + "]")
+    tail = "".join(out)
     if head == name:  # the name ends at the first space: the rest was read on its own
         _PLAIN_RESTS[rest] = (version_matcher, build_matcher, tail)
     return _versioned_spec(text, name_matcher, version_matcher, build_matcher, tail)
