@@ -1007,8 +1007,9 @@ def parse_spec(text) -> MatchSpec:
 def _plain_spec(text: str) -> MatchSpec | None:
     """The spec of the forms most dependencies take ("name", "name >=a,<b", "name 1.2.*
     build*") and of their printed forms, or None for the grammar to read: one regex reads
-    the very fields the grammar would give, and the spec is made without the general
-    constructor's checks (a name, an optional version and build, nothing else)."""
+    the very fields the grammar would give (or, for "name rest", what it read of both halves
+    in earlier texts), and the spec is made without the general constructor's checks (a
+    name, an optional version and build, nothing else)."""
     head, space, rest = text.partition(" ")
     if space:
         # "name rest" with a rest the regex read before (after another name): the regex
