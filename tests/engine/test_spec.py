@@ -291,32 +291,28 @@ PLAIN_FORMS = [
 ]
 
 
+def _slots_or_error(text: str):
+    """Every slot of the spec of ``text``, or the error it raises."""
+    try:
+        spec = parse_spec(text)
+    except (InvalidSpec, InvalidVersion) as exc:
+        return type(exc), str(exc)
+    str(spec), spec.strictness  # asked first: every slot then holds its value
+    return {slot: getattr(spec, slot) for slot in MatchSpec.__slots__}
+
+
 @pytest.mark.parametrize("text", PLAIN_FORMS)
 def test_plain_forms_parse_as_the_full_grammar_does(text, monkeypatch):
     # "name" and "name >=a,<b" skip the grammar and the general constructor: the spec (every
     # slot of it) or the error must be the same
     def outcome():
         spec_module.clear_caches()
-        try:
-            spec = parse_spec(text)
-        except (InvalidSpec, InvalidVersion) as exc:
-            return type(exc), str(exc)
-        str(spec), spec.strictness  # asked first: every slot then holds its value
-        return {slot: getattr(spec, slot) for slot in MatchSpec.__slots__}
+        return _slots_or_error(text)
 
     fast = outcome()
     monkeypatch.setattr(spec_module, "_PLAIN_SPEC", re.compile(r"(?!)"))
     assert outcome() == fast
     spec_module.clear_caches()
-
-
-def _slots_or_error(text: str):
-    try:
-        spec = parse_spec(text)
-    except (InvalidSpec, InvalidVersion) as exc:
-        return type(exc), str(exc)
-    str(spec), spec.strictness
-    return {slot: getattr(spec, slot) for slot in MatchSpec.__slots__}
 
 
 @pytest.mark.parametrize("text", PLAIN_FORMS + ["X.conda >=1", "x.conda >=1", "x.Tar.Bz2 1"])
@@ -346,7 +342,7 @@ def test_plain_forms_read_one_after_another_parse_as_the_grammar_does(monkeypatc
     spec_module.clear_caches()
 
 
-def test_a_rest_read_before_is_not_read_again():
+def test_a_rest_read_before_is_not_read_again(monkeypatch):
     # the point of the halves: "name rest" with both known skips the regex
     spec_module.clear_caches()
     parse_spec("aa >=1,<2.0a0")
@@ -359,13 +355,10 @@ def test_a_rest_read_before_is_not_read_again():
             calls.append(text)
             return real.fullmatch(text)
 
-    spec_module._PLAIN_SPEC = Counting()
-    try:
-        assert str(parse_spec("bb >=1,<2.0a0")) == "bb[version='>=1,<2.0a0']"
-        assert str(parse_spec("cc 3.10.* *_cp310")) == "cc=3.10[build=*_cp310]"
-        assert parse_spec("cc 3.10.* *_cp310").match({"name": "cc", "version": "3.10.2",
-                                                      "build": "h1_cp310", "build_number": 0})
-        assert calls == []
-    finally:
-        spec_module._PLAIN_SPEC = real
-        spec_module.clear_caches()
+    monkeypatch.setattr(spec_module, "_PLAIN_SPEC", Counting())
+    assert str(parse_spec("bb >=1,<2.0a0")) == "bb[version='>=1,<2.0a0']"
+    assert str(parse_spec("cc 3.10.* *_cp310")) == "cc=3.10[build=*_cp310]"
+    assert parse_spec("cc 3.10.* *_cp310").match({"name": "cc", "version": "3.10.2",
+                                                  "build": "h1_cp310", "build_number": 0})
+    assert calls == []
+    spec_module.clear_caches()
