@@ -672,12 +672,10 @@ def _canonical_str(components: dict) -> str:
     name = components.get("name")
     if name is not None and len(components) == (1 if "version" not in components else 2):
         # most dependencies: a name and at most a version (what the general path gives)
-        out = [name.raw]
-        brackets: list[str] = []
-        _print_version(components, out, brackets)
-        if brackets:
-            out.append("[" + ",".join(brackets) + "]")
-        return "".join(out)
+        version = components.get("version")
+        if version is None:
+            return name.raw
+        return name.raw + _plain_tail(version.spec.spec, None)
     out: list[str] = []
     brackets: list[str] = []
     channel = components.get("channel")
@@ -1055,19 +1053,24 @@ def _plain_spec(text: str) -> MatchSpec | None:
         build_matcher = cache.get(("build", build))
         if build_matcher is None:  # a glob at most: no regex to refuse
             build_matcher = cache[("build", build)] = GlobMatch(build)
-    # what follows the name in the printed spec (_canonical_str's steps for a name, a
-    # version and a build) depends on the version and build alone
+    tail = _plain_tail(version_matcher.spec.spec, build)
+    if head == name:  # the name ends at the first space: the rest was read on its own
+        _PLAIN_RESTS[rest] = (version_matcher, build_matcher, tail)
+    return _versioned_spec(text, name_matcher, version_matcher, build_matcher, tail)
+
+
+def _plain_tail(version: str, build: str | None) -> str:
+    """What follows the name in the printed form of a spec of a name, a version (its version
+    spec's text) and maybe a build: ``_canonical_str``'s steps for them, which depend on the
+    version and build alone."""
     out: list[str] = []
     brackets: list[str] = []
-    exact = _print_version_text(version_matcher.spec.spec, build is not None, out, brackets)
+    exact = _print_version_text(version, build is not None, out, brackets)
     if build is not None:
         _print_build(build, exact, out, brackets)
     if brackets:
         out.append("[" + ",".join(brackets) + "]")
-    tail = "".join(out)
-    if head == name:  # the name ends at the first space: the rest was read on its own
-        _PLAIN_RESTS[rest] = (version_matcher, build_matcher, tail)
-    return _versioned_spec(text, name_matcher, version_matcher, build_matcher, tail)
+    return "".join(out)
 
 
 def _versioned_spec(text: str, name_matcher, version_matcher, build_matcher, tail: str):
