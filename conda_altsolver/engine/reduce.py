@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import sys
 from collections import deque
+from typing import NamedTuple
 
 from .pool import id_mask
 from .spec import parse_spec
@@ -81,6 +82,11 @@ class ValidityMemo:
     def remember(self, pool, key: tuple, answer) -> None:
         self._answers[key] = (pool, answer)
 
+    def answers(self, pool, kind: str) -> list:
+        """(key, answer) of what ``remember`` kept on this very pool under ``kind``."""
+        return [(key, known[1]) for key, known in self._answers.items()
+                if key[0] == kind and known[0] is pool]
+
     def verdicts(self, record: dict) -> dict[int, bool]:
         """Dependency position -> verdict for ``record`` (held with it, so its id stays its)."""
         if self._all_valid.get(id(record)) is record:
@@ -106,7 +112,8 @@ def reduced_ids(pool, strict: bool, explicit: list, features: list,
                 memo: ValidityMemo | None = None, why: list | None = None) -> list:
     """``Reduction(pool, strict, memo).run(explicit, features)``; with a memo, a reduction
     asked before on the same pool for the same explicit specs (in any order: the reduction
-    sorts them) and features is given again.
+    sorts them) and features is given again, and one asked for them plus leaf requests
+    (``_with_leaves``) is worked out from it.
 
     ``why``, when given, receives one item: ``Reduction.refuting_drops``' answer, the
     dependency clauses that refute the requests when the reduction left a required one
@@ -128,13 +135,88 @@ def reduced_ids(pool, strict: bool, explicit: list, features: list,
     key = ("reduction", strict, tuple(sorted(map(id, explicit))), tuple(features))
     known = memo.known(pool, key)  # Deps are the pool's own objects: ids stay theirs
     if known is None:
-        reduction = Reduction(pool, strict, memo)
-        kept = tuple(reduction.run(explicit, features))
-        known = (kept, reduction.refuting_drops(explicit))
+        known = _with_leaves(pool, key, explicit, memo)
+        if known is None:
+            reduction = Reduction(pool, strict, memo)
+            kept = tuple(reduction.run(explicit, features))
+            known = _Reduced(kept, reduction.refuting_drops(explicit), reduction.dead,
+                             frozenset(dep.name for dep in explicit))
         memo.remember(pool, key, known)
     if why is not None:
-        why.append(known[1])
-    return list(known[0])
+        why.append(known.refuting)
+    return list(known.kept)
+
+
+class _Reduced(NamedTuple):
+    """A reduction as the memo keeps it."""
+
+    kept: tuple  # the reduced index's ids
+    refuting: list | None  # ``refuting_drops``' answer
+    dead: int  # the bitset of the ids it dropped
+    names: frozenset  # its explicit specs' names
+
+
+def _with_leaves(pool, key: tuple, explicit: list, memo: ValidityMemo) -> _Reduced | None:
+    """The reduction ``key`` asks for, from one the memo holds on the same pool for part of
+    ``explicit``, when each spec of the rest is a leaf request (``_leaf_ids``) and every
+    required spec keeps a live record (so ``refuting_drops`` has nothing to look for);
+    else None. conda's solver asks this of the virtual packages: its conflict check reduces
+    the request's specs plus one per virtual package, after the package pool reduced the
+    request's specs alone.
+
+    Running the reduction gives the same. A leaf request's filter passes drop nothing: the
+    name's records all match it, share one channel and have nothing to check. They do not change
+    another call's drops either: they mark the name as seen, which lets a later call on it
+    skip only when it would drop nothing and has no dependencies to recurse into. Its
+    explicit pool keeps every record of the name, so it bars nothing. Its seed for the
+    last walk is a name-only spec, the least strict there is, so it bars no dependency as
+    broader. So every record is dropped as without it, and the walk adds the same records
+    plus the name's live ones, each a root with nothing below it.
+    """
+    strict, features = key[1], key[3]
+    for (_kind, its_strict, ids, its_features), reduced in memo.answers(pool, "reduction"):
+        if its_strict != strict or its_features != features:
+            continue
+        base = set(ids)
+        if not base.issubset(map(id, explicit)):
+            continue
+        rest = [dep for dep in explicit if id(dep) not in base]
+        added = _leaf_ids(pool, strict, rest, reduced) if rest else None
+        if added is None:
+            continue
+        alive = ~reduced.dead
+        if not all(pool.dep_mask(dep) & alive for dep in explicit
+                   if not dep.optional and dep.plain):
+            continue  # refuting_drops would look for a refutation: None would not be its
+        kept = set(reduced.kept)
+        return _Reduced(reduced.kept + tuple(rid for rid in added if rid not in kept), None,
+                        reduced.dead, reduced.names.union(dep.name for dep in rest))
+    return None
+
+
+def _leaf_ids(pool, strict: bool, specs: list, reduced: _Reduced) -> list | None:
+    """The live ids of ``specs``' names when each spec is a leaf request, else None.
+
+    A leaf request is a required, name-only spec on a name the reduction had no explicit
+    spec for, whose records have no dependency, constraint, feature or tracked feature
+    (under strict priority, all from one channel)."""
+    names = []
+    for dep in specs:
+        if (not dep.plain or dep.optional or dep.feature is not None
+                or len(dep.spec.components) != 1 or dep.name in reduced.names):
+            return None
+        if dep.name not in names:
+            names.append(dep.name)
+    records, dead = pool.records, reduced.dead
+    added = []
+    for name in names:
+        group = pool.group(name)
+        if name in pool.featured_names() or any(pool.deps(rid) != () for rid in group):
+            return None
+        if strict and len({records[rid].get("channel") for rid in group}) > 1:
+            return None
+        added.extend(rid for rid in group if not (dead >> rid) & 1)
+    return added
 
 
 class Reduction:

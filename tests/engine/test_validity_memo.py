@@ -274,3 +274,177 @@ def test_whether_requests_can_hold_is_asked_once_per_set(monkeypatch):
     assert len(checks) == 1  # the same set of requests: answered from the memo
     assert conflicting_specs(repos, ["py 2.7.*", "crypto", "root"], memo=memo) != []
     assert conflicting_specs(repos, SECOND) == [] and len(checks) == 3  # no memo: checked
+
+
+def _leaf_channel(rnd, names: list, leaves: list) -> list:
+    """``random_records`` over ``names``, plus leaf names (1-3 versions without dependencies,
+    like virtual packages, mostly in one channel) that some records depend on with a version
+    bound."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from random_channels import random_records
+
+    records = random_records(rnd, names, builds=2, missing=0.05)
+    for leaf in leaves:
+        for version in range(1, rnd.randint(2, 4)):
+            records.append({"name": leaf, "version": str(version), "build": "0",
+                            "build_number": 0, "depends": [],
+                            "channel": rnd.choice(["one", "one", "two"]), "subdir": "noarch"})
+    for record in records:
+        if record["name"] not in leaves and rnd.random() < 0.3:
+            record["depends"] = [*record["depends"], f"{rnd.choice(leaves)} >={rnd.randint(1, 3)}"]
+    return records
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_a_reduction_with_leaf_requests_added_is_the_one_a_run_gives(strict, monkeypatch):
+    """conda's conflict check reduces the request plus a name-only spec per virtual package,
+    after the package pool reduced the request alone: the memo works the second out from
+    the first. It must be what running the reduction gives (a leaf record some dependency
+    excludes stays out). Random channels; the extended reduction must be used."""
+    import importlib
+    import random
+
+    from conda_altsolver.engine import Policy
+    from conda_altsolver.engine.pool import Pool
+
+    solve_module = importlib.import_module("conda_altsolver.engine.solve")
+    reduce_module = importlib.import_module("conda_altsolver.engine.reduce")
+    runs = []
+
+    class CountedReduction(reduce_module.Reduction):
+        def run(self, explicit, features):
+            runs.append(1)
+            return super().run(explicit, features)
+
+    monkeypatch.setattr(reduce_module, "Reduction", CountedReduction)
+    names, leaves = ["a", "b", "c", "d"], ["__x", "__y"]
+    policy = Policy(channel_order=("one", "two"),
+                    channel_priority="strict" if strict else "flexible")
+    extended = 0
+    for seed in range(150):
+        rnd = random.Random(seed)
+        pool = Pool([Repo.from_records(_leaf_channel(rnd, names, leaves))], policy)
+        memo = ValidityMemo()
+        request = [rnd.choice([n, f"{n} >={rnd.randint(1, 3)}"]) for n in rnd.sample(names, 2)]
+        both = [*request, *rnd.sample(leaves, rnd.randint(1, 2))]
+        first = solve_module._parse_requests(pool, request)
+        reduce_module.reduced_ids(pool, strict, [r.dep for r in first], [], memo)
+        explicit = [r.dep for r in solve_module._parse_requests(pool, both)]
+        before = len(runs)
+        why: list = []
+        kept = reduce_module.reduced_ids(pool, strict, explicit, [], memo, why)
+        if len(runs) == before:
+            extended += 1
+            rerun = CountedReduction(pool, strict, memo)
+            assert sorted(kept) == sorted(rerun.run(explicit, []))
+            assert why == [rerun.refuting_drops(explicit)] == [None]
+    assert extended > 25  # the extension was exercised
+
+
+def _leaf_records():
+    return [
+        _record("app", "1.0", "0", 0, ["__v >=2"]),
+        _record("app", "0.9", "0", 0, ["__v >=2"]),
+        _record("lib", "1.0", "0", 0, ["tool"]),  # tool's records are no leaves
+        _record("tool", "1.0", "0", 0, ["__v"]),
+        _record("__v", "1", "0"),
+        _record("__v", "2", "0"),
+    ]
+
+
+def test_a_leaf_record_a_dependency_excludes_stays_out(monkeypatch):
+    """``app``'s records all require ``__v >=2``: the filter passes drop ``__v 1``, and the
+    reduction that adds the ``__v`` request keeps it out too."""
+    import importlib
+
+    reduce_module = importlib.import_module("conda_altsolver.engine.reduce")
+    runs = []
+    real_run = reduce_module.Reduction.run
+
+    def counted(self, explicit, features):
+        runs.append(1)
+        return real_run(self, explicit, features)
+
+    monkeypatch.setattr(reduce_module.Reduction, "run", counted)
+    repos = [Repo.from_records(_leaf_records())]
+    memo = ValidityMemo()
+    reduced_index(repos, ["app"], memo=memo)
+    extended = reduced_index(repos, ["app", "__v"], memo=memo)
+    assert len(runs) == 1  # worked out from the first
+    assert names(extended["__v"]) == ["__v-2-0"]
+    assert names(extended["__v"]) == names(reduced_index(repos, ["app", "__v"])["__v"])
+
+
+def test_a_request_on_a_name_with_dependencies_is_reduced_afresh(monkeypatch):
+    import importlib
+
+    reduce_module = importlib.import_module("conda_altsolver.engine.reduce")
+    runs = []
+    real_run = reduce_module.Reduction.run
+
+    def counted(self, explicit, features):
+        runs.append(1)
+        return real_run(self, explicit, features)
+
+    monkeypatch.setattr(reduce_module.Reduction, "run", counted)
+    repos = [Repo.from_records(_leaf_records())]
+    memo = ValidityMemo()
+    reduced_index(repos, ["lib"], memo=memo)
+    reduced_index(repos, ["lib", "tool"], memo=memo)  # tool has a dependency
+    reduced_index(repos, ["lib", "__v >=2"], memo=memo)  # not a name-only spec
+    assert len(runs) == 3
+    reduced_index(repos, ["lib", "__v >=2", "__v"], memo=memo)  # a name it had a spec for
+    assert len(runs) == 4
+    reduced_index(repos, ["lib", "__v"], memo=memo)
+    assert len(runs) == 4
+
+
+def test_a_leaf_name_in_two_channels_is_reduced_afresh_under_strict_priority(monkeypatch):
+    """Strict priority drops the records of a leaf name outside its best channel when a
+    filter pass first sees the name: the request on it drops something, so the reduction
+    runs (and keeps only the best channel's record)."""
+    import importlib
+
+    from conda_altsolver.engine import Policy
+
+    reduce_module = importlib.import_module("conda_altsolver.engine.reduce")
+    runs = []
+    real_run = reduce_module.Reduction.run
+
+    def counted(self, explicit, features):
+        runs.append(1)
+        return real_run(self, explicit, features)
+
+    monkeypatch.setattr(reduce_module.Reduction, "run", counted)
+    other = {**_record("__w", "2", "0"), "channel": "other"}
+    repos = [Repo.from_records([_record("lib", "1.0", "0"), _record("__w", "1", "0"), other])]
+    for priority, expected in (("strict", ["__w-1-0"]), ("flexible", ["__w-1-0", "__w-2-0"])):
+        policy = Policy(channel_order=("test", "other"), channel_priority=priority)
+        memo = ValidityMemo()
+        reduced_index(repos, ["lib"], policy, memo=memo)
+        before = len(runs)
+        assert names(reduced_index(repos, ["lib", "__w"], policy, memo=memo)["__w"]) == expected
+        assert len(runs) == before + (priority == "strict")
+
+
+def test_a_name_tracking_a_feature_is_no_leaf(monkeypatch):
+    import importlib
+
+    reduce_module = importlib.import_module("conda_altsolver.engine.reduce")
+    runs = []
+    real_run = reduce_module.Reduction.run
+
+    def counted(self, explicit, features):
+        runs.append(1)
+        return real_run(self, explicit, features)
+
+    monkeypatch.setattr(reduce_module.Reduction, "run", counted)
+    tracker = {**_record("__t", "1", "0"), "track_features": "tx"}
+    repos = [Repo.from_records([_record("lib", "1.0", "0"), tracker])]
+    memo = ValidityMemo()
+    reduced_index(repos, ["lib"], memo=memo)
+    assert names(reduced_index(repos, ["lib", "__t"], memo=memo)["__t"]) == ["__t-1-0"]
+    assert len(runs) == 2
