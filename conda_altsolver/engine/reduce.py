@@ -96,6 +96,11 @@ class ValidityMemo:
             entry = self._by_record[id(record)] = (record, {})
         return entry[1]
 
+    def held_verdicts(self, record: dict) -> dict[int, bool] | None:
+        """``verdicts(record)`` when a reduction has recorded one, else None."""
+        entry = self._by_record.get(id(record))
+        return entry[1] if entry is not None and entry[0] is record else None
+
     def all_valid(self, record: dict) -> bool:
         """Whether ``record`` was judged with every required dependency valid."""
         return self._all_valid.get(id(record)) is record
@@ -395,14 +400,32 @@ class Reduction:
 
     def _memo_valid(self, record: dict, deps) -> bool:
         """``_remembered_valid`` through the memo; a record found with every required
-        dependency valid is remembered as such (what its True per position would say)."""
+        dependency valid is remembered as such (what its True per position would say).
+
+        A record no reduction has judged yet (most are) is judged by the plain loop, and
+        the verdicts ``_remembered_valid`` would have recorded on the way are recorded at
+        the end: True up to the first dependency without a valid match, False there.
+        Nothing reads them in between: ``is_valid``'s provisional mark keeps the walks
+        below out of this record."""
         memo = self.memo
         if memo.all_valid(record):
             return True
-        if self._remembered_valid(memo.verdicts(record), deps):
-            memo.set_all_valid(record)  # every required position now holds True
-            return True
-        return False
+        verdicts = memo.held_verdicts(record)
+        if verdicts is None:
+            has_valid_match = self._has_valid_match
+            known_valid = self._valid_deps
+            for position, dep in enumerate(deps):
+                if not dep.optional and dep not in known_valid and not has_valid_match(dep):
+                    verdicts = memo.verdicts(record)
+                    for before in range(position):
+                        if not deps[before].optional:
+                            verdicts[before] = True
+                    verdicts[position] = False
+                    return False
+        elif not self._remembered_valid(verdicts, deps):
+            return False
+        memo.set_all_valid(record)  # every required position holds True
+        return True
 
     def _remembered_valid(self, verdicts: dict, deps) -> bool:
         """``all`` over the required deps, reading and recording verdicts by position."""
