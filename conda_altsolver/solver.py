@@ -26,13 +26,13 @@ from conda.exceptions import NoChannelsConfiguredError, UnsatisfiableError
 from conda.gateways.streams import stdoutlog
 from conda.models.channel import Channel
 from conda.models.match_spec import MatchSpec
-from conda.models.prefix_graph import PrefixGraph
 from conda.reporters import get_spinner
 
 from . import engine, errors
 from .index import SolverIndex, channel_key, to_engine_record
 from .newer import active_policy
 from .notices import alternatives_warning
+from .prefix_graph import PrefixGraph
 from .relax import relax
 from .state import (
     Modifiers,
@@ -175,7 +175,7 @@ class AltSolver(Solver):
                 records, final_specs = self._solve_with_relaxation(inp, plan, queries)
                 plan.solution = tuple(records)
                 records = self._post_solve(inp, plan, records, final_specs)
-        with times.phase("ordering"):  # conda's PrefixGraph: costly when packages form cycles
+        with times.phase("ordering"):  # conda's order (prefix_graph.py)
             plan.solution = tuple(PrefixGraph(records).graph)
             return plan.solution
 

@@ -45,7 +45,8 @@ from conda.exceptions import (
 )
 from conda.history import History
 from conda.models.match_spec import MatchSpec
-from conda.models.prefix_graph import PrefixGraph
+
+from .prefix_graph import PrefixGraph
 
 if TYPE_CHECKING:
     from conda.models.records import PackageRecord, PrefixRecord
