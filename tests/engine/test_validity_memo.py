@@ -276,6 +276,23 @@ def test_whether_requests_can_hold_is_asked_once_per_set(monkeypatch):
     assert conflicting_specs(repos, SECOND) == [] and len(checks) == 3  # no memo: checked
 
 
+@pytest.fixture
+def runs(monkeypatch) -> list:
+    """One item per reduction run from here on."""
+    import importlib
+
+    reduce_module = importlib.import_module("conda_altsolver.engine.reduce")
+    found: list = []
+    real_run = reduce_module.Reduction.run
+
+    def counted(self, explicit, features):
+        found.append(1)
+        return real_run(self, explicit, features)
+
+    monkeypatch.setattr(reduce_module.Reduction, "run", counted)
+    return found
+
+
 def _leaf_channel(rnd, names: list, leaves: list) -> list:
     """``random_records`` over ``names``, plus leaf names (1-3 versions without dependencies,
     like virtual packages, mostly in one channel) that some records depend on with a version
@@ -299,7 +316,7 @@ def _leaf_channel(rnd, names: list, leaves: list) -> list:
 
 
 @pytest.mark.parametrize("strict", [True, False])
-def test_a_reduction_with_leaf_requests_added_is_the_one_a_run_gives(strict, monkeypatch):
+def test_a_reduction_with_leaf_requests_added_is_the_one_a_run_gives(strict, runs):
     """conda's conflict check reduces the request plus a name-only spec per virtual package,
     after the package pool reduced the request alone: the memo works the second out from
     the first. It must be what running the reduction gives (a leaf record some dependency
@@ -312,14 +329,6 @@ def test_a_reduction_with_leaf_requests_added_is_the_one_a_run_gives(strict, mon
 
     solve_module = importlib.import_module("conda_altsolver.engine.solve")
     reduce_module = importlib.import_module("conda_altsolver.engine.reduce")
-    runs = []
-
-    class CountedReduction(reduce_module.Reduction):
-        def run(self, explicit, features):
-            runs.append(1)
-            return super().run(explicit, features)
-
-    monkeypatch.setattr(reduce_module, "Reduction", CountedReduction)
     names, leaves = ["a", "b", "c", "d"], ["__x", "__y"]
     policy = Policy(channel_order=("one", "two"),
                     channel_priority="strict" if strict else "flexible")
@@ -338,7 +347,7 @@ def test_a_reduction_with_leaf_requests_added_is_the_one_a_run_gives(strict, mon
         kept = reduce_module.reduced_ids(pool, strict, explicit, [], memo, why)
         if len(runs) == before:
             extended += 1
-            rerun = CountedReduction(pool, strict, memo)
+            rerun = reduce_module.Reduction(pool, strict, memo)
             assert sorted(kept) == sorted(rerun.run(explicit, []))
             assert why == [rerun.refuting_drops(explicit)] == [None]
     assert extended > 25  # the extension was exercised
@@ -355,20 +364,9 @@ def _leaf_records():
     ]
 
 
-def test_a_leaf_record_a_dependency_excludes_stays_out(monkeypatch):
+def test_a_leaf_record_a_dependency_excludes_stays_out(runs):
     """``app``'s records all require ``__v >=2``: the filter passes drop ``__v 1``, and the
     reduction that adds the ``__v`` request keeps it out too."""
-    import importlib
-
-    reduce_module = importlib.import_module("conda_altsolver.engine.reduce")
-    runs = []
-    real_run = reduce_module.Reduction.run
-
-    def counted(self, explicit, features):
-        runs.append(1)
-        return real_run(self, explicit, features)
-
-    monkeypatch.setattr(reduce_module.Reduction, "run", counted)
     repos = [Repo.from_records(_leaf_records())]
     memo = ValidityMemo()
     reduced_index(repos, ["app"], memo=memo)
@@ -378,18 +376,7 @@ def test_a_leaf_record_a_dependency_excludes_stays_out(monkeypatch):
     assert names(extended["__v"]) == names(reduced_index(repos, ["app", "__v"])["__v"])
 
 
-def test_a_request_on_a_name_with_dependencies_is_reduced_afresh(monkeypatch):
-    import importlib
-
-    reduce_module = importlib.import_module("conda_altsolver.engine.reduce")
-    runs = []
-    real_run = reduce_module.Reduction.run
-
-    def counted(self, explicit, features):
-        runs.append(1)
-        return real_run(self, explicit, features)
-
-    monkeypatch.setattr(reduce_module.Reduction, "run", counted)
+def test_a_request_on_a_name_with_dependencies_is_reduced_afresh(runs):
     repos = [Repo.from_records(_leaf_records())]
     memo = ValidityMemo()
     reduced_index(repos, ["lib"], memo=memo)
@@ -402,23 +389,12 @@ def test_a_request_on_a_name_with_dependencies_is_reduced_afresh(monkeypatch):
     assert len(runs) == 4
 
 
-def test_a_leaf_name_in_two_channels_is_reduced_afresh_under_strict_priority(monkeypatch):
+def test_a_leaf_name_in_two_channels_is_reduced_afresh_under_strict_priority(runs):
     """Strict priority drops the records of a leaf name outside its best channel when a
     filter pass first sees the name: the request on it drops something, so the reduction
     runs (and keeps only the best channel's record)."""
-    import importlib
-
     from conda_altsolver.engine import Policy
 
-    reduce_module = importlib.import_module("conda_altsolver.engine.reduce")
-    runs = []
-    real_run = reduce_module.Reduction.run
-
-    def counted(self, explicit, features):
-        runs.append(1)
-        return real_run(self, explicit, features)
-
-    monkeypatch.setattr(reduce_module.Reduction, "run", counted)
     other = {**_record("__w", "2", "0"), "channel": "other"}
     repos = [Repo.from_records([_record("lib", "1.0", "0"), _record("__w", "1", "0"), other])]
     for priority, expected in (("strict", ["__w-1-0"]), ("flexible", ["__w-1-0", "__w-2-0"])):
@@ -430,18 +406,7 @@ def test_a_leaf_name_in_two_channels_is_reduced_afresh_under_strict_priority(mon
         assert len(runs) == before + (priority == "strict")
 
 
-def test_a_name_tracking_a_feature_is_no_leaf(monkeypatch):
-    import importlib
-
-    reduce_module = importlib.import_module("conda_altsolver.engine.reduce")
-    runs = []
-    real_run = reduce_module.Reduction.run
-
-    def counted(self, explicit, features):
-        runs.append(1)
-        return real_run(self, explicit, features)
-
-    monkeypatch.setattr(reduce_module.Reduction, "run", counted)
+def test_a_name_tracking_a_feature_is_no_leaf(runs):
     tracker = {**_record("__t", "1", "0"), "track_features": "tx"}
     repos = [Repo.from_records([_record("lib", "1.0", "0"), tracker])]
     memo = ValidityMemo()
