@@ -4,8 +4,8 @@ conda orders a solution (and classic's ``solve_final_state`` returns it in that 
 levels: the records whose dependencies are all placed, by name, then the next level. When
 every record left is in a cycle, it takes the one with the fewest parents left (ties: the
 smaller ``dist_str()``) and goes on. It asks every record left for its ``dist_str()`` at each
-such break, and each answer builds a ``Dist`` (a tenth of a millisecond): 0.5 s for a
-solution that is one big cycle, such as the sudoku channel's 81 packages.
+such break, and each answer builds a ``Dist`` (about 0.15 ms): 0.5 s for a solution that is
+one big cycle, such as the sudoku channel's 81 packages.
 
 ``PrefixGraph`` here is conda's, edges and all (its methods are conda's too); only the order
 is computed here, the same order, asking each record for its ``dist_str()`` once.
