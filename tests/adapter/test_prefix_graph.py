@@ -1,9 +1,12 @@
-"""``conda_altsolver.prefix_graph``: conda's install order, with cycles broken in one pass.
+"""``conda_altsolver.prefix_graph``: conda's ``PrefixGraph``, its edges read with the
+engine's specs and its cycles broken in one pass.
 
-Each graph is ordered by conda's own ``PrefixGraph`` and by ours; the orders must be equal.
-Random solutions with dense cycles (records depending on names, version ranges, their own
-name), ``python``/``pip``/``menuinst`` (conda's special edges), names in two channels; and
-the sudoku answer, one big cycle, where conda's order costs a ``Dist`` per record per break.
+Each solution is given to conda's own ``PrefixGraph`` and to ours; edges (in order),
+``spec_matches`` and the order must be equal. Random solutions with dense cycles (records
+depending on names, version ranges, builds, build numbers, their own name; now and then a
+dependency only conda reads, which leaves the edges to conda), ``python``/``pip``/
+``menuinst`` (conda's special edges), names in two channels; and the sudoku answer, one big
+cycle, where conda's order costs a ``Dist`` per record per break.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ pytest.importorskip("conda")
 
 from conda.base.context import context, reset_context  # noqa: E402
 from conda.models.channel import Channel  # noqa: E402
+from conda.models.match_spec import MatchSpec  # noqa: E402
 from conda.models.prefix_graph import PrefixGraph as CondaPrefixGraph  # noqa: E402
 from conda.models.records import PackageRecord  # noqa: E402
 
@@ -24,10 +28,18 @@ from conda_altsolver import prefix_graph  # noqa: E402
 pytestmark = pytest.mark.conda
 
 
-def _record(name, version="1.0", depends=(), channel="pkgs/main", build="0"):
-    return PackageRecord(name=name, version=version, build=build, build_number=0,
+def _record(name, version="1.0", depends=(), channel="pkgs/main", build="0", number=0):
+    return PackageRecord(name=name, version=version, build=build, build_number=number,
                          channel=Channel(channel), subdir="linux-64", depends=list(depends),
                          fn=f"{name}-{version}-{build}.tar.bz2")
+
+
+def _dependency(rnd: random.Random, other: str) -> str:
+    if rnd.random() < 0.006:  # read by conda alone: a glob name, a field of the whole record
+        return rnd.choice(["p1*", f"{other}[license=MIT]", f"{other} >=1[md5=0]"])
+    return rnd.choice([other, f"{other} >=1", f"{other} <1", f"{other} 1.*", f"{other} * py*",
+                       f"{other} 1.0 0", f"{other}=1.0=py_1", f"{other}[build_number=1]",
+                       f"{other} >=0.5,<2 *_1", f"{other} 0.5|2.0"])
 
 
 def _random_solution(rnd: random.Random) -> list:
@@ -39,9 +51,11 @@ def _random_solution(rnd: random.Random) -> list:
     for name in names:
         depends = []
         for other in rnd.sample(names, rnd.randint(0, min(6, len(names)))):
-            depends.append(rnd.choice([other, f"{other} >=1", f"{other} <1", f"{other} 1.*"]))
+            depends.append(_dependency(rnd, other))
+        number = rnd.randint(0, 1)
         records.append(_record(name, rnd.choice(["1.0", "0.5"]), depends,
-                               rnd.choice(["pkgs/main", "conda-forge"])))
+                               rnd.choice(["pkgs/main", "conda-forge"]),
+                               rnd.choice(["0", "py_1", f"py39_{number}"]), number))
     for _ in range(rnd.choice([0, 0, 1, 3])):  # a name twice (conda's graph takes any)
         twin = rnd.choice(records)
         records.append(_record(twin.name, "2.0", rnd.sample(names, min(2, len(names))),
@@ -55,9 +69,15 @@ def _orders(records) -> tuple:
 
 
 @pytest.mark.parametrize("seed", range(300))
-def test_the_order_is_condas(seed):
-    conda_order, ours = _orders(_random_solution(random.Random(seed)))
-    assert [r.dist_str() for r in ours] == [r.dist_str() for r in conda_order]
+def test_edges_and_order_are_condas(seed):
+    rnd = random.Random(seed)
+    records = _random_solution(rnd)
+    specs = [MatchSpec(spec) for spec in rnd.sample(["p0", "p1 >=1", "python", "p2 * py*"], 2)]
+    theirs, ours = CondaPrefixGraph(records, specs), prefix_graph.PrefixGraph(records, specs)
+    assert [r.dist_str() for r in ours.graph] == [r.dist_str() for r in theirs.graph]
+    assert [(node, list(parents)) for node, parents in ours.graph.items()] == [
+        (node, list(parents)) for node, parents in theirs.graph.items()]
+    assert ours.spec_matches == theirs.spec_matches
 
 
 def test_cycles_are_broken_as_conda_breaks_them():
@@ -69,11 +89,11 @@ def test_cycles_are_broken_as_conda_breaks_them():
     assert [r.name for r in ours] == ["d", "a", "c", "b"]
 
 
-def test_the_graphs_edges_are_condas():
-    records = _random_solution(random.Random(7))
-    theirs, ours = CondaPrefixGraph(records), prefix_graph.PrefixGraph(records)
-    assert list(ours.graph.items()) == list(theirs.graph.items())
-    assert ours.spec_matches == theirs.spec_matches
+def test_edges_are_read_with_the_engines_specs_unless_conda_alone_reads_one():
+    plain = [_record("a", depends=["b >=1"]), _record("b", "1.0", build="py_1")]
+    assert prefix_graph.plain_edges(tuple(plain)) == {plain[0]: {plain[1]: None}, plain[1]: {}}
+    for text in ("b[license=MIT]", "b*", "b >=1[md5=0]"):
+        assert prefix_graph.plain_edges((_record("a", depends=[text]), plain[1])) is None
 
 
 @pytest.fixture
