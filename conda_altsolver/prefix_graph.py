@@ -112,23 +112,24 @@ def plain_edges(records: tuple) -> dict | None:
     then record order), each dependency read by the engine's spec parser: the solve has
     read them already, where conda would parse each again. None when a dependency is not
     a spec of an exact name, a version, a build and a build number (whose matching the
-    engine shares with conda: ``tests/engine/test_oracle.py``), or does not parse."""
+    engine shares with conda: ``tests/engine/test_oracle.py``), or when the engine cannot
+    read a dependency or a version (conda's code then says what it says)."""
     by_name: dict = {}
     for record in records:
         by_name.setdefault(record.name, []).append(record)
     graph: dict = {}
-    for node in records:
-        parents: dict = {}
-        for text in node.depends:
-            try:
+    try:
+        for node in records:
+            parents: dict = {}
+            for text in node.depends:
                 spec = parse_spec(text)
-            except EngineError:
-                return None
-            if spec.name == "*" or spec.needs_record:
-                return None
-            for candidate in by_name.get(spec.name, ()):
-                if spec.match_version(candidate.version) and spec.match_build(
-                        candidate.build, candidate.build_number):
-                    parents[candidate] = None
-        graph[node] = parents
+                if spec.name == "*" or spec.needs_record:
+                    return None
+                for candidate in by_name.get(spec.name, ()):
+                    if spec.match_version(candidate.version) and spec.match_build(
+                            candidate.build, candidate.build_number):
+                        parents[candidate] = None
+            graph[node] = parents
+    except EngineError:
+        return None
     return graph

@@ -92,8 +92,10 @@ def test_cycles_are_broken_as_conda_breaks_them():
 def test_edges_are_read_with_the_engines_specs_unless_conda_alone_reads_one():
     plain = [_record("a", depends=["b >=1"]), _record("b", "1.0", build="py_1")]
     assert prefix_graph.plain_edges(tuple(plain)) == {plain[0]: {plain[1]: None}, plain[1]: {}}
-    for text in ("b[license=MIT]", "b*", "b >=1[md5=0]"):
+    for text in ("b[license=MIT]", "b*", "b >=1[md5=0]", "b >=1,,<"):
         assert prefix_graph.plain_edges((_record("a", depends=[text]), plain[1])) is None
+    odd = _record("b", "1.0 beta")  # no version the engine reads: conda's code decides
+    assert prefix_graph.plain_edges((_record("a", depends=["b >=1"]), odd)) is None
 
 
 @pytest.fixture
