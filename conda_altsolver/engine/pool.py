@@ -71,6 +71,7 @@ class Pool:
         self.records: list[dict] = []
         self.names: list[str] = []
         self._groups: dict[str, tuple] = {}
+        self._channels: dict[str, object] = {}  # name -> its records' one channel (see group)
         self._trackers: dict[str, list] = {}
         self._trackers_ordered: set[str] = set()  # features whose list ``trackers`` has sorted
         # id -> features / track_features tuple, for the ids that have one (few do)
@@ -134,6 +135,8 @@ class Pool:
         if any(map(_UNMANAGEABLE.__contains__, map(_GET_PACKAGE_TYPE, found))):  # rare
             records = self.records
             ids = tuple([i for i in ids if records[i].get("package_type") in _UNMANAGEABLE])
+        channels = set(map(_GET_CHANNEL, found))
+        self._channels[name] = channels.pop() if len(channels) == 1 else MIXED
         if name in self._featured:
             track = self._track
             for rid in sorted(ids):  # load order
@@ -142,6 +145,12 @@ class Pool:
                     self._trackers_ordered.discard(feature)
         self._groups[name] = ids
         return ids
+
+    def one_channel(self, name: str):
+        """The channel every record of the loaded ``name`` has, or ``MIXED`` (then each
+        record's own ``channel`` says). A name seldom spans channels: the strict channel
+        filter then reads no record."""
+        return self._channels[name]
 
     def _found(self, name: str) -> tuple[list, Sequence[int] | None]:
         """The name's records from every repo, and their best-first order when a single repo
@@ -195,6 +204,7 @@ class Pool:
             }
             rid = self._add_group([record], name)[0][0]
             self._groups[name] = (rid,)
+            self._channels[name] = "@"
             self._trackers.setdefault(feature, []).append(rid)
             self._trackers_ordered.discard(feature)
             self.feature_records[feature] = rid
@@ -302,6 +312,22 @@ class Pool:
             deps = self._deps_by_text[key] = self._merge_deps(depends, constrains or (), features)
         self._deps[rid] = deps
         return deps
+
+    def has_deps(self, rid: int) -> bool:
+        """Whether ``deps(rid)`` has been worked out (it is kept)."""
+        return self._deps[rid] is not _UNSET
+
+    def text_dep(self, text: str):
+        """The required ``Dep`` of one dependency text, as ``deps`` makes it for a record
+        whose dependencies name no package twice (and shares with it); None when the text
+        is invalid."""
+        dep = self._text_deps.get(text)
+        if dep is None:
+            try:
+                dep = self._text_deps[text] = self._dep(parse_spec(text), False)
+            except (InvalidSpec, InvalidVersion, ValueError):
+                return None
+        return dep
 
     def _merge_deps(self, depends: tuple, constrains, features: tuple):
         try:
@@ -585,6 +611,9 @@ _IDENT = itemgetter("channel", "subdir", "version", "build")
 _GET_TRACK = methodcaller("get", "track_features")
 _GET_FEATURES = methodcaller("get", "features")
 _GET_PACKAGE_TYPE = methodcaller("get", "package_type")
+_GET_CHANNEL = methodcaller("get", "channel")
+#: ``one_channel``'s answer for a name whose records span channels
+MIXED = object()
 _TEXT = attrgetter("text")
 _NAME = attrgetter("name")
 

@@ -30,7 +30,7 @@ import sys
 from collections import deque
 from typing import NamedTuple
 
-from .pool import id_mask
+from .pool import MIXED, id_mask
 from .spec import parse_spec
 
 
@@ -352,10 +352,15 @@ class Reduction:
         if name in self._strict_channel:  # its value may be None
             return self._strict_channel[name]
         pool = self.pool
+        group = pool.group(name)
+        best = pool.one_channel(name)
+        if best is not MIXED:
+            self._strict_channel[name] = best
+            return best
         best = None
         best_priority = None
         priorities = pool.policy.channel_priorities()
-        for rid in pool.group(name):
+        for rid in group:
             channel = pool.records[rid].get("channel")
             priority = priorities.get(channel, 1)
             if best_priority is None or priority < best_priority:
@@ -510,10 +515,11 @@ class Reduction:
         pool = self.pool
         group = pool.group(name) if _plain_name(name) else ()
         if group and self.strict and name not in self.cp_filter_applied:
-            channel = self.strict_channel(name)
-            for rid in group:
-                if self._channel(rid) != channel:
-                    self._drop(rid, "removed due to strict channel priority")
+            if pool.one_channel(name) is MIXED:
+                channel = self.strict_channel(name)
+                for rid in group:
+                    if self._channel(rid) != channel:
+                        self._drop(rid, "removed due to strict channel priority")
             self.cp_filter_applied.add(name)
         setdefault = self.filter_out.setdefault
         for rid in group:
@@ -529,6 +535,9 @@ class Reduction:
             if rid not in self._unsupported:
                 return True
         else:
+            if self._fails_early(rid):
+                self._drop(rid, "unsatisfiable dependencies")
+                return False
             deps = self.pool.deps(rid)
             if deps is None:
                 self._drop(rid, "invalid dep specs")
@@ -538,6 +547,39 @@ class Reduction:
         # classic's reason lists every dependency without a match; nothing reads it, and
         # listing them would match (and load) dependencies the watches never needed
         self._drop(rid, "unsatisfiable dependencies")
+        return False
+
+    def _fails_early(self, rid: int) -> bool:
+        """Whether a record not parsed yet has a dependency, on a name an explicit spec
+        narrows, without a live match: ``_watch`` would find one among its dependencies
+        after parsing them all, and many such records (a metapackage's builds for other
+        pythons) have a hundred. Only those dependencies are parsed and watched here.
+
+        A record with ``constrains`` is left to ``_watch``: a constraint may replace a
+        dependency. A repeated name is merged into a narrower spec, which fails too; a
+        feature adds a dependency, and takes none away. Such a record is dropped for unsatisfiable dependencies even when
+        another dependency of it is invalid (``_supported`` would say "invalid dep specs";
+        nothing reads the reason)."""
+        pool = self.pool
+        if pool.has_deps(rid):
+            return False
+        record = pool.records[rid]
+        if record.get("constrains"):
+            return False
+        narrowed = self.explicit_pool
+        cursor = self._cursor
+        for text in record.get("depends") or ():
+            name = text.partition(" ")[0]  # "name 1.2 build": the usual dependency's shape
+            if name in narrowed:
+                dep = pool.text_dep(text)
+                if dep is None or not dep.plain or dep.name != name:
+                    continue
+                position = cursor.get(dep)
+                if position is None:
+                    self._users[dep] = []
+                    position = self._watch_dep(dep, 0)
+                if position < 0:
+                    return True
         return False
 
     def _watch(self, rid: int, deps) -> bool:
@@ -800,7 +842,7 @@ class Reduction:
         met = set(pending)  # deps pending or done (classic's dep_specs and seen_specs)
         exhausted = self._exhausted
         is_valid, deps_of, names, records = self.is_valid, pool.deps, pool.names, pool.records
-        strict_of = self._strict_channel
+        strict_of, one_channel = self._strict_channel, pool.one_channel
         while pending:
             dep = pending.pop()
             if dep in exhausted:
@@ -808,7 +850,7 @@ class Reduction:
             for rid in pool.dep_matches(dep):
                 if rid in index or not is_valid(rid):
                     continue
-                if strict:
+                if strict and one_channel(names[rid]) is MIXED:
                     name = names[rid]
                     channel = strict_of[name] if name in strict_of else self.strict_channel(name)
                     if channel != records[rid].get("channel"):
