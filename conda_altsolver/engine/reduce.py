@@ -11,7 +11,9 @@ keeps it) and its strict channel filter all change answers, so it is ported step
    that contradict an explicit spec or have a required dependency with no survivor, and
    recurse into dependency names shared by every survivor of a group (each record's support
    is kept by watches, and a call that provably changes nothing returns at once: same
-   answers, without re-testing every record on every call);
+   answers, without re-testing every record on every call; a record whose dependency on a
+   name an explicit spec narrows has no live match is dropped before the rest of its
+   dependencies are parsed);
 4. collect what is reachable from the explicit specs through valid records, not following
    ``track_features`` dependencies nor specs broader than the ones already seen for a name
    (the "broadening" guard, ``Resolve._broader``). Verdicts are final by then, so a
