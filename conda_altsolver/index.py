@@ -50,6 +50,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from functools import cache
 from logging import getLogger
 from time import perf_counter
 from typing import TYPE_CHECKING
@@ -594,8 +595,9 @@ def engine_view(raw: dict, channel: Channel, key: str) -> RecordDict:
     them: a timestamp in milliseconds as seconds, ``track_features``/``features`` split,
     a missing build number as 0 (``tests/adapter/test_index_fast.py`` holds the two paths to
     that). A record whose values are not in the plain forms it reads (a legacy ``noarch``, a
-    ``date`` instead of a timestamp, no build number, features of other types, a channel
-    other than ``key``) is built the slow way, so the two always agree.
+    ``date`` instead of a timestamp where conda reads one from it, no build number, features
+    of other types, a channel other than ``key``) is built the slow way, so the two always
+    agree.
     """
     noarch = raw.get("noarch")
     timestamp = raw.get("timestamp")
@@ -603,7 +605,8 @@ def engine_view(raw: dict, channel: Channel, key: str) -> RecordDict:
     features = raw.get("features")
     if not (
         (noarch is None or (type(noarch) is str and noarch in _NOARCH))
-        and (type(timestamp) in (int, float) or (timestamp is None and "date" not in raw))
+        and (type(timestamp) in (int, float)
+             or (timestamp is None and ("date" not in raw or not _date_gives_timestamp())))
         and "build_number" in raw
         and (track_features is None or _plain_features(track_features))
         and (features is None or _plain_features(features))
@@ -613,6 +616,18 @@ def engine_view(raw: dict, channel: Channel, key: str) -> RecordDict:
     view = LazyRecordDict(raw)
     view._channel, view._built = channel, None
     return view
+
+
+@cache
+def _date_gives_timestamp() -> bool:
+    """Whether this conda's ``PackageRecord`` takes a timestamp from ``date`` when it has
+    none (``TimestampField``'s fallback). Where its default of 0 wins instead (conda 26),
+    such a record's engine view reads as ``to_engine_record`` would without building it:
+    the old channels whose every record is dated (conda's ``index2.json``) stay fast."""
+    probe = PackageRecord(name="probe", version="1", build="0", build_number=0,
+                          channel="probe", subdir="noarch", fn="probe-1-0.tar.bz2",
+                          date="2016-05-04")
+    return probe.timestamp != 0
 
 
 def _kept_view(policy, kept_fields: Callable, record: RecordDict) -> bool:
