@@ -578,8 +578,7 @@ class Reduction:
                     continue
                 position = cursor.get(dep)
                 if position is None:
-                    self._users[dep] = []
-                    position = self._watch_dep(dep, 0)
+                    position = self._start_watching_dep(dep)
                 if position < 0:
                     return True
         return False
@@ -597,8 +596,7 @@ class Reduction:
         for dep in required:
             position = cursor.get(dep)
             if position is None:
-                self._users[dep] = []
-                position = self._watch_dep(dep, 0)
+                position = self._start_watching_dep(dep)
             if position < 0:
                 return False
         users = self._users
@@ -606,6 +604,12 @@ class Reduction:
             users[dep].append(rid)
         self._watched.add(rid)
         return True
+
+    def _start_watching_dep(self, dep) -> int:
+        """A dependency no record has watched yet: no users so far, and its first live
+        match's position, or -1."""
+        self._users[dep] = []
+        return self._watch_dep(dep, 0)
 
     def _watch_dep(self, dep, start: int) -> int:
         """Watch the dependency's first live match from ``start`` on; its position, or -1

@@ -56,6 +56,10 @@ def _run(cls, records, specs, strict=True):
     return sorted(map(ident, kept)), dropped, parsed
 
 
+#: a python the request keeps (2.7) and one it rules out (2.6)
+PYTHONS = [_record("python", "2.6.8", "0"), _record("python", "2.7.4", "0")]
+
+
 def _metapackage_channel(pins: int = 30) -> list:
     records = [_record("python", v, "0") for v in ("2.6.8", "2.7.4", "3.3.1")]
     for tag, python in (("py26", "2.6.8"), ("py27", "2.7.4"), ("py33", "3.3.1")):
@@ -80,42 +84,34 @@ def test_builds_for_another_python_are_dropped_without_parsing_them():
         assert ("meta", "1.5.0", tag) not in parsed  # the early check does not
 
 
+def _tools_both_ways(*tools) -> tuple:
+    """(early, full): ``_run``'s (kept, dropped) for ``tool`` and ``python 2.7*`` over the
+    pythons and these ``tool`` records, with the early check and without it."""
+    records, specs = [*PYTHONS, *tools], ["tool", "python 2.7*"]
+    return _run(Reduction, records, specs)[:2], _run(_FullCheck, records, specs)[:2]
+
+
 def test_a_constraint_replacing_the_dependency_keeps_the_record():
     # constrains on a name the record depends on replaces that dependency (combined_depends):
     # "python 2.6*" alone has no live match, "python >=2.6" has
-    records = [
-        _record("python", "2.6.8", "0"),
-        _record("python", "2.7.4", "0"),
-        _record("tool", "1.0", "0", ["python 2.6*"], constrains=["python >=2.6"]),
-    ]
-    specs = ["tool", "python 2.7*"]
-    assert _run(Reduction, records, specs)[:2] == _run(_FullCheck, records, specs)[:2]
-    assert ("tool", "1.0", "0") in _run(Reduction, records, specs)[0]
+    early, full = _tools_both_ways(
+        _record("tool", "1.0", "0", ["python 2.6*"], constrains=["python >=2.6"]))
+    assert early == full
+    assert ("tool", "1.0", "0") in early[0]
 
 
 def test_a_repeated_name_fails_as_its_merged_spec():
-    records = [
-        _record("python", "2.6.8", "0"),
-        _record("python", "2.7.4", "0"),
+    early, full = _tools_both_ways(
         _record("tool", "1.0", "0", ["python >=2.6", "python <2.7"]),
-        _record("tool", "2.0", "0", ["python >=2.6", "python <3"]),
-    ]
-    specs = ["tool", "python 2.7*"]
-    kept, dropped, _ = _run(Reduction, records, specs)
-    assert (kept, dropped) == _run(_FullCheck, records, specs)[:2]
-    assert ("tool", "2.0", "0") in kept and ("tool", "1.0", "0") in dropped
+        _record("tool", "2.0", "0", ["python >=2.6", "python <3"]))
+    assert early == full
+    assert ("tool", "2.0", "0") in early[0] and ("tool", "1.0", "0") in early[1]
 
 
 def test_an_invalid_dependency_still_drops_the_record():
-    records = [
-        _record("python", "2.6.8", "0"),
-        _record("python", "2.7.4", "0"),
+    (kept, dropped), (full_kept, full_dropped) = _tools_both_ways(
         _record("tool", "1.0", "0", ["python 2.6*", "other >=>1"]),
-        _record("tool", "2.0", "0", ["python 2.7*", "other >=>1"]),
-    ]
-    specs = ["tool", "python 2.7*"]
-    kept, dropped, _ = _run(Reduction, records, specs)
-    full_kept, full_dropped, _ = _run(_FullCheck, records, specs)
+        _record("tool", "2.0", "0", ["python 2.7*", "other >=>1"]))
     assert kept == full_kept == [("python", "2.7.4", "0")]
     assert dropped.keys() == full_dropped.keys()
     # the documented difference: the early check names the unmet dependency's reason
