@@ -559,9 +559,9 @@ class Reduction:
 
         A record with ``constrains`` is left to ``_watch``: a constraint may replace a
         dependency. A repeated name is merged into a narrower spec, which fails too; a
-        feature adds a dependency, and takes none away. Such a record is dropped for unsatisfiable dependencies even when
-        another dependency of it is invalid (``_supported`` would say "invalid dep specs";
-        nothing reads the reason)."""
+        feature adds a dependency, and takes none away. A record this drops has the reason
+        "unsatisfiable dependencies" even when another of its dependencies is invalid
+        (``_supported`` would say "invalid dep specs"; nothing reads the reason)."""
         pool = self.pool
         if pool.has_deps(rid):
             return False
@@ -856,11 +856,13 @@ class Reduction:
             for rid in pool.dep_matches(dep):
                 if rid in index or not is_valid(rid):
                     continue
-                if strict and one_channel(names[rid]) is MIXED:
+                if strict:
                     name = names[rid]
-                    channel = strict_of[name] if name in strict_of else self.strict_channel(name)
-                    if channel != records[rid].get("channel"):
-                        continue
+                    if one_channel(name) is MIXED:
+                        channel = (strict_of[name] if name in strict_of
+                                   else self.strict_channel(name))
+                        if channel != records[rid].get("channel"):
+                            continue
                 index[rid] = None
                 for new in deps_of(rid) or ():
                     if new in met:
