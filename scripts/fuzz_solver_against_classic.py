@@ -85,6 +85,8 @@ MIXED_CONFIGS = [
     ("r+c4", ["channel:r", "index4.json"]),
     ("cf+c4", ["channel:conda-forge-subset", "index4.json"]),
     ("c4+cf", ["index4.json", "channel:conda-forge-subset"]),
+    # index2's records carry a date and no timestamp: read unbuilt where conda reads no date
+    ("c2+c4", ["index2.json", "index4.json"]),
 ]
 UPDATE_MODIFIERS = (["default", "UPDATE_SPECS", "FREEZE_INSTALLED", "UPDATE_DEPS", "UPDATE_ALL",
                      "SPECS_SATISFIED_SKIP_SOLVE"], [30, 15, 20, 15, 12, 8])
