@@ -237,6 +237,7 @@ class Reduction:
         self.dead = 0  # bitset of the ids filter_out rejects (a reason, not False)
         self.drops = 0  # how many times a record was rejected: "has anything changed?"
         self._quiet: dict[tuple, int] = {}  # filter_group call -> drops when it found nothing
+        self._narrowed: set[str] = set()  # see _run and _fails_early
         self._strict_channel: dict[str, str | None] = {}
         self._open: set[int] = set()  # ids is_valid is judging (their False is provisional)
         self._valid_deps: set = set()  # plain-name Deps with a final valid match (see below)
@@ -552,8 +553,8 @@ class Reduction:
         return False
 
     def _fails_early(self, rid: int) -> bool:
-        """Whether a record not parsed yet has a dependency, on a name an explicit spec
-        narrows, without a live match: ``_watch`` would find one among its dependencies
+        """Whether a record not parsed yet has a dependency, on a name the explicit specs
+        narrow (none of them name-only), without a live match: ``_watch`` would find one among its dependencies
         after parsing them all, and many such records (a metapackage's builds for other
         pythons) have a hundred. Only those dependencies are parsed and watched here.
 
@@ -562,13 +563,13 @@ class Reduction:
         feature adds a dependency, and takes none away. A record this drops has the reason
         "unsatisfiable dependencies" even when another of its dependencies is invalid
         (``_supported`` would say "invalid dep specs"; nothing reads the reason)."""
+        narrowed = self._narrowed
         pool = self.pool
-        if pool.has_deps(rid):
+        if not narrowed or pool.has_deps(rid):
             return False
         record = pool.records[rid]
         if record.get("constrains"):
             return False
-        narrowed = self.explicit_pool
         cursor = self._cursor
         for text in record.get("depends") or ():
             name = text.partition(" ")[0]  # "name 1.2 build": the usual dependency's shape
@@ -666,6 +667,9 @@ class Reduction:
         self.explicit_pool = {}
         for dep in explicit:
             self.explicit_pool[dep.name] = self.explicit_pool.get(dep.name, 0) | pool.match_mask(dep.spec)
+        # names whose records the explicit specs narrow (a name-only one on a name keeps all)
+        self._narrowed = {dep.name for dep in explicit}.difference(
+            [dep.name for dep in explicit if dep.spec.is_name_only])
         self.snames = set()
         self.cp_filter_applied = set()
         self._start_watching()
