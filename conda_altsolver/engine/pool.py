@@ -317,16 +317,14 @@ class Pool:
         """Whether ``deps(rid)`` has been worked out (it is kept)."""
         return self._deps[rid] is not _UNSET
 
-    def text_dep(self, text: str):
-        """The required ``Dep`` of one dependency text, as ``deps`` makes it for a record
-        whose dependencies name no package twice (and shares with it); None when the text
-        is invalid."""
+    def text_dep(self, text: str) -> Dep:
+        """The required ``Dep`` of one (non-empty) dependency text, as ``deps`` makes it
+        for a record whose dependencies name no package twice, and shares with it; raises
+        ``parse_spec``'s errors for an invalid text. (``_plain_deps`` has it inline: a
+        call per text cost the conda-forge-scale solve 0.3% of its instructions.)"""
         dep = self._text_deps.get(text)
         if dep is None:
-            try:
-                dep = self._text_deps[text] = self._dep(parse_spec(text), False)
-            except (InvalidSpec, InvalidVersion, ValueError):
-                return None
+            dep = self._text_deps[text] = self._dep(parse_spec(text), False)
         return dep
 
     def _merge_deps(self, depends: tuple, constrains, features: tuple):
@@ -373,7 +371,7 @@ class Pool:
             if dep is None:
                 if not text:
                     continue
-                dep = cache[text] = self._dep(parse_spec(text), False)
+                dep = cache[text] = self._dep(parse_spec(text), False)  # text_dep, inline
             deps.append(dep)
         if len(deps) > 1:
             names = set(map(_NAME, deps))

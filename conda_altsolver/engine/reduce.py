@@ -32,6 +32,7 @@ import sys
 from collections import deque
 from typing import NamedTuple
 
+from .errors import InvalidSpec, InvalidVersion
 from .pool import MIXED, id_mask
 from .spec import parse_spec
 
@@ -554,9 +555,10 @@ class Reduction:
 
     def _fails_early(self, rid: int) -> bool:
         """Whether a record not parsed yet has a dependency, on a name the explicit specs
-        narrow (none of them name-only), without a live match: ``_watch`` would find one among its dependencies
-        after parsing them all, and many such records (a metapackage's builds for other
-        pythons) have a hundred. Only those dependencies are parsed and watched here.
+        narrow (none of them name-only), without a live match: ``_watch`` would find one
+        among its dependencies after parsing them all, and many such records (a
+        metapackage's builds for other pythons) have a hundred. Only those dependencies are
+        parsed and watched here.
 
         A record with ``constrains`` is left to ``_watch``: a constraint may replace a
         dependency. A repeated name is merged into a narrower spec, which fails too; a
@@ -574,8 +576,11 @@ class Reduction:
         for text in record.get("depends") or ():
             name = text.partition(" ")[0]  # "name 1.2 build": the usual dependency's shape
             if name in narrowed:
-                dep = pool.text_dep(text)
-                if dep is None or not dep.plain or dep.name != name:
+                try:
+                    dep = pool.text_dep(text)
+                except (InvalidSpec, InvalidVersion, ValueError):
+                    continue  # _supported's full check names it
+                if not dep.plain or dep.name != name:
                     continue
                 position = cursor.get(dep)
                 if position is None:
@@ -852,6 +857,7 @@ class Reduction:
         met = set(pending)  # deps pending or done (classic's dep_specs and seen_specs)
         exhausted = self._exhausted
         is_valid, deps_of, names, records = self.is_valid, pool.deps, pool.names, pool.records
+        # a name whose records share one channel has nothing for the strict filter to refuse
         strict_of, one_channel = self._strict_channel, pool.one_channel
         while pending:
             dep = pending.pop()
@@ -860,13 +866,11 @@ class Reduction:
             for rid in pool.dep_matches(dep):
                 if rid in index or not is_valid(rid):
                     continue
-                if strict:
+                if strict and one_channel(names[rid]) is MIXED:
                     name = names[rid]
-                    if one_channel(name) is MIXED:
-                        channel = (strict_of[name] if name in strict_of
-                                   else self.strict_channel(name))
-                        if channel != records[rid].get("channel"):
-                            continue
+                    channel = strict_of[name] if name in strict_of else self.strict_channel(name)
+                    if channel != records[rid].get("channel"):
+                        continue
                 index[rid] = None
                 for new in deps_of(rid) or ():
                     if new in met:
