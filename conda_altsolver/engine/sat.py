@@ -279,8 +279,11 @@ class SatSolver:
         """``add_requires(var, cands, reason)`` for each ``(cands, reason)`` of ``pairs``:
         every dependency clause of one record in one call (an eager encoding adds tens of
         thousands). With nothing assigned, each clause is stored and watched directly."""
-        if self._trail or not self._ok or not 0 < var <= self._num_vars:
+        if not self._ok or not 0 < var <= self._num_vars:
             self._add_each(self.add_requires, var, pairs)
+            return
+        if self._trail:
+            self._add_requires_integrated(var, pairs)
             return
         known_cands = self._cands
         clause_lits = self._lits
@@ -309,6 +312,50 @@ class SatSolver:
                 else:
                     watching.append(cid)
         self._changes += 1
+
+    def _add_requires_integrated(self, var: int, pairs: list) -> None:
+        """``add_requires_many`` while the search has assignments (a record turned true asks
+        for its dependencies' clauses): each clause ``add_requires`` would store, stored and
+        integrated here, without its three calls per clause (a sudoku adds thousands)."""
+        known_cands = self._cands
+        clause_lits = self._lits
+        kinds = self._kind
+        origin = self._origin
+        vals = self._vals
+        level = self._level
+        binaries = self._binaries
+        integrate = self._integrate_clause
+        head = 2 * var + 1
+        for cands, reason in pairs:
+            known = known_cands.get(id(cands))
+            if (known is None or known[0] is not cands or var in known[2]
+                    or len(known[1]) != len(known[2])):
+                self.add_requires(var, cands, reason)  # new cands, a tautology or repeats
+                continue
+            lits = known[1]
+            cid = len(clause_lits)
+            kinds.append(CLAUSE)
+            origin.append(reason)
+            self._changes += 1
+            if len(lits) == 1 and vals[head] == 2 and self._ok:
+                # the common cases, as ``_integrate_clause`` has them for a true ``var``: a
+                # binary clause that its candidate meets or that makes the candidate true
+                # (at ``var``'s level), watched with the candidate first
+                lit = lits[0]
+                value = vals[lit]
+                if value != 2:
+                    clause_lits.append([lit, head])
+                    _push(binaries, lit, (head, cid))
+                    _push(binaries, head, (lit, cid))
+                    if not value:
+                        self._backtrack(level[var])
+                        self._assign(lit, cid)
+                    continue
+            internal = [head]
+            internal += lits
+            clause_lits.append(internal)
+            if self._ok:
+                integrate(cid)
 
     def add_implied_group(self, var: int, lits_list: list, reasons) -> None:
         """``add_clause([-var, lit], reasons[k])`` for each literal of each ``lits_list[k]``:

@@ -748,6 +748,41 @@ def test_bulk_additions_match_one_by_one(seed):
         check_model(bulk, expected_clauses)
 
 
+@pytest.mark.parametrize("seed", range(60))
+def test_requires_many_mid_search_is_add_clause_one_by_one(seed):
+    """add_requires_many from an on_true callback (assignments standing: the clauses are
+    integrated as they come) searches exactly as add_clause([-var, *cands]) per pair does:
+    clauses already met, units at the record's level, conflicts, empty candidate tuples,
+    tautologies and repeats; the same answers, models, counters and refutations."""
+    rng = random.Random(7500 + seed)
+    num_vars = rng.randint(5, 10)
+    clauses = random_cnf(rng, num_vars, rng.randint(2, 12), width=(2, 3))
+    shared = [tuple(rng.sample(range(1, num_vars + 1), rng.randint(1, 3))) for _ in range(5)]
+    shared += [(), (1, 1)]  # "needs nothing" (a unit), and a repeat
+    hidden = {var: [(rng.choice(shared), ("requires", var, k)) for k in range(rng.randint(1, 4))]
+              for var in rng.sample(range(1, num_vars + 1), rng.randint(1, num_vars))}
+    extra = [[v if rng.random() < 0.5 else -v] for v in rng.sample(range(1, num_vars + 1), 2)]
+    runs = []
+    for bulk in (True, False):
+        solver = build(num_vars, clauses, reasons=True)
+        for var, pairs in hidden.items():
+            if bulk:
+                solver.on_true(var, lambda v, pairs=pairs: solver.add_requires_many(v, pairs))
+            else:
+                solver.on_true(var, lambda v, pairs=pairs: [
+                    solver.add_clause([-v, *cands], reason) for cands, reason in pairs])
+        answers = []
+        for units in ([], extra):
+            for unit in units:
+                solver.add_clause(unit, reason=("unit", unit[0]))
+            found = solver.solve()
+            answers.append((found, sorted(solver.model()) if found else solver.conflict_reasons()))
+        runs.append((answers, dict(solver.stats)))
+    assert runs[0] == runs[1]
+    every = clauses + [[-v, *cands] for v, pairs in hidden.items() for cands, _ in pairs]
+    assert runs[0][0][0][0] is brute_force_sat(num_vars, every)
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_add_units_is_add_clause_one_by_one(seed):
     """add_units stores, assigns and refutes exactly as one add_clause([lit]) per literal:
