@@ -324,38 +324,42 @@ class SatSolver:
         vals = self._vals
         level = self._level
         binaries = self._binaries
-        integrate = self._integrate_clause
+        limit = self._num_vars
         head = 2 * var + 1
         for cands, reason in pairs:
-            known = known_cands.get(id(cands))
-            if (known is None or known[0] is not cands or var in known[2]
-                    or len(known[1]) != len(known[2])):
-                self.add_requires(var, cands, reason)  # new cands, a tautology or repeats
-                continue
-            lits = known[1]
-            cid = len(clause_lits)
-            kinds.append(CLAUSE)
-            origin.append(reason)
-            self._changes += 1
-            if len(lits) == 1 and vals[head] == 2 and self._ok:
+            if (cands.__class__ is tuple and len(cands) == 1 and vals[head] == 2 and self._ok
+                    and 0 < cands[0] <= limit and cands[0] != var):
                 # the common cases, as ``_integrate_clause`` has them for a true ``var``: a
                 # binary clause that its candidate meets or that makes the candidate true
                 # (at ``var``'s level), watched with the candidate first
-                lit = lits[0]
+                lit = 2 * cands[0]
                 value = vals[lit]
                 if value != 2:
+                    cid = len(clause_lits)
                     clause_lits.append([lit, head])
+                    kinds.append(CLAUSE)
+                    origin.append(reason)
+                    self._changes += 1
                     _push(binaries, lit, (head, cid))
                     _push(binaries, head, (lit, cid))
                     if not value:
                         self._backtrack(level[var])
                         self._assign(lit, cid)
                     continue
+            known = known_cands.get(id(cands))
+            if (known is None or known[0] is not cands or var in known[2]
+                    or len(known[1]) != len(known[2])):
+                self.add_requires(var, cands, reason)  # new cands, a tautology or repeats
+                continue
             internal = [head]
-            internal += lits
+            internal += known[1]
+            cid = len(clause_lits)
             clause_lits.append(internal)
+            kinds.append(CLAUSE)
+            origin.append(reason)
+            self._changes += 1
             if self._ok:
-                integrate(cid)
+                self._integrate_clause(cid)
 
     def add_implied_group(self, var: int, lits_list: list, reasons) -> None:
         """``add_clause([-var, lit], reasons[k])`` for each literal of each ``lits_list[k]``:
