@@ -278,7 +278,8 @@ class SatSolver:
     def add_requires_many(self, var: int, pairs: list) -> None:
         """``add_requires(var, cands, reason)`` for each ``(cands, reason)`` of ``pairs``:
         every dependency clause of one record in one call (an eager encoding adds tens of
-        thousands). With nothing assigned, each clause is stored and watched directly."""
+        thousands). With nothing assigned, each clause is stored and watched directly; with
+        assignments (the search asking for a record's clauses), each is integrated at once."""
         if not self._ok or not 0 < var <= self._num_vars:
             self._add_each(self.add_requires, var, pairs)
             return
