@@ -7,7 +7,9 @@ Each (solver, case, repeat) is one child process (``--child``), so no solver pro
 another's imports or caches. altsolver runs four ways per case: ``cold-load`` and
 ``warm-load`` (loading only: parsed cache removed before each run, or left by the cold
 runs), then ``cold`` and ``warm`` with the engine's solve. The peers have no cache of ours,
-so one set of runs serves every row. See README.md for the columns.
+so one set of runs serves every row. A case's repeats run in rounds, each row once per
+round (the warm rows last), and each row keeps its fastest run. See README.md for the
+columns.
 """
 
 from __future__ import annotations
@@ -101,37 +103,51 @@ def _child(args) -> int:
 
 
 def _run_case(case: Case, solvers, args, cache_dir: Path) -> list[dict]:
-    rows = []
+    cells = []  # rows: (solver, mode, options, cache to clear first, run last in a round)
     for solver in solvers:
         if solver == "altsolver":
             names = _spawn(case, "closure", {}, args.timeout).get("names")
             load_only = {"cache_dir": str(cache_dir), "load_only": True, "names": names}
-            rows.append(_best(case, solver, "cold-load", load_only, args, clear=cache_dir))
-            rows.append(_best(case, solver, "warm-load", load_only, args))
+            cells.append((solver, "cold-load", load_only, cache_dir, False))
+            cells.append((solver, "warm-load", load_only, None, True))
             if not args.load_only:
                 options = {"cache_dir": str(cache_dir), "load_only": False}
-                rows.append(_best(case, solver, "cold", options, args, clear=cache_dir))
-                rows.append(_best(case, solver, "warm", options, args))
+                cells.append((solver, "cold", options, cache_dir, False))
+                cells.append((solver, "warm", options, None, True))
         else:
-            rows.append(_best(case, solver, "-", {}, args))
-    return rows
+            cells.append((solver, "-", {}, None, False))
+    return _best_of_rounds(case, cells, args)
 
 
-def _best(case: Case, solver: str, mode: str, options, args, clear: Path | None = None):
-    """The fastest of ``--repeat`` runs; a skip, error or timeout ends the repeats."""
-    best = None
+def _best_of_rounds(case: Case, cells: list, args) -> list[dict]:
+    """Each row's fastest of ``--repeat`` runs, run in rounds (every row once per round)
+    rather than row after row: a machine that slows down for a few seconds then slows every
+    solver's runs alike, not only the rows that happened to run meanwhile. In a round the
+    warm rows run last, on the cache the round's cold runs wrote, once the peers have run
+    (not straight after a write, whose flush to disk a run can meet). A skip, error or
+    timeout ends a row's repeats, as does a run slower than 10 s (one such run says it
+    all). Rows come back in ``cells``' order."""
+    best: list = [None] * len(cells)
+    done = [False] * len(cells)
+    order = sorted(range(len(cells)), key=lambda index: cells[index][4])
     for _ in range(max(1, args.repeat)):
-        if clear is not None:
-            shutil.rmtree(clear, ignore_errors=True)
-        result = _spawn(case, solver, options, args.timeout)
-        if result.get("wall") is None:
-            best = result
-            break
-        if best is None or result["wall"] < best["wall"]:
-            best = result
-        if result["wall"] > 10:  # slow enough that one run says it all
-            break
-    return {"case": case.name, "solver": solver, "mode": mode, "note": case.note, **best}
+        for index in order:
+            if done[index]:
+                continue
+            solver, _mode, options, clear, _last = cells[index]
+            if clear is not None:
+                shutil.rmtree(clear, ignore_errors=True)
+            result = _spawn(case, solver, options, args.timeout)
+            if result.get("wall") is None:
+                best[index] = result
+                done[index] = True
+                continue
+            if best[index] is None or result["wall"] < best[index]["wall"]:
+                best[index] = result
+            if result["wall"] > 10:
+                done[index] = True
+    return [{"case": case.name, "solver": cell[0], "mode": cell[1], "note": case.note, **result}
+            for cell, result in zip(cells, best)]
 
 
 def _spawn(case: Case, solver: str, options: dict, timeout: float) -> dict:

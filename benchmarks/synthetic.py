@@ -235,24 +235,25 @@ def _request(rng, kinds, names) -> list[str]:
 
 def measure(directory: Path, summary: dict, args) -> None:
     # run.py's child protocol
-    from run import _best, _compile_sources, _print_ratios, _print_table, _spawn
+    from run import _best_of_rounds, _compile_sources, _print_ratios, _print_table, _spawn
 
     _compile_sources()
 
     case = Case("synthetic", [("synthetic", str(directory))], "linux-64", summary["request"],
                 virtual=LINUX_VIRTUAL)
     cache_dir = directory / "cache"
-    rows = []
+    cells = []  # run.py's rows: (solver, mode, options, cache to clear first, run last)
     for solver in args.solvers.split(","):
         if solver == "altsolver":
             names = _spawn(case, "closure", {}, args.timeout).get("names")
             load_only = {"cache_dir": str(cache_dir), "load_only": True, "names": names}
-            rows.append(_best(case, solver, "cold-load", load_only, args, clear=cache_dir))
-            rows.append(_best(case, solver, "warm-load", load_only, args))
             full = {"cache_dir": str(cache_dir), "load_only": False}
-            rows.append(_best(case, solver, "warm", full, args))
+            cells.append((solver, "cold-load", load_only, cache_dir, False))
+            cells.append((solver, "warm-load", load_only, None, True))
+            cells.append((solver, "warm", full, None, True))
         else:
-            rows.append(_best(case, solver, "-", {}, args))
+            cells.append((solver, "-", {}, None, False))
+    rows = _best_of_rounds(case, cells, args)
     print(f"request: {' '.join(summary['request'])}")
     _print_table(rows)
     _print_ratios(rows)
