@@ -316,8 +316,10 @@ class SatSolver:
 
     def _add_requires_integrated(self, var: int, pairs: list) -> None:
         """``add_requires_many`` while the search has assignments (a record turned true asks
-        for its dependencies' clauses): each clause ``add_requires`` would store, stored and
-        integrated here, without its three calls per clause (a sudoku adds thousands)."""
+        for its dependencies' clauses): a clause of one candidate that is true or now made
+        true (most of them: a sudoku adds thousands) is stored and watched here, as
+        ``add_requires`` would; a clause over known candidates is integrated without
+        ``add_requires``' checks; the rest go through it."""
         known_cands = self._cands
         clause_lits = self._lits
         kinds = self._kind
@@ -354,13 +356,7 @@ class SatSolver:
                 continue
             internal = [head]
             internal += known[1]
-            cid = len(clause_lits)
-            clause_lits.append(internal)
-            kinds.append(CLAUSE)
-            origin.append(reason)
-            self._changes += 1
-            if self._ok:
-                self._integrate_clause(cid)
+            self._add_internal_clause(internal, reason)
 
     def add_implied_group(self, var: int, lits_list: list, reasons) -> None:
         """``add_clause([-var, lit], reasons[k])`` for each literal of each ``lits_list[k]``:
