@@ -318,9 +318,7 @@ class SatSolver:
         """``add_requires_many`` while the search has assignments (a record turned true asks
         for its dependencies' clauses): a clause of one candidate that is true or now made
         true (most of them: a sudoku adds thousands) is stored and watched here, as
-        ``add_requires`` would; a clause over known candidates is integrated without
-        ``add_requires``' checks; the rest go through it."""
-        known_cands = self._cands
+        ``add_requires`` would; the others go through it."""
         clause_lits = self._lits
         kinds = self._kind
         origin = self._origin
@@ -349,14 +347,7 @@ class SatSolver:
                         self._backtrack(level[var])
                         self._assign(lit, cid)
                     continue
-            known = known_cands.get(id(cands))
-            if (known is None or known[0] is not cands or var in known[2]
-                    or len(known[1]) != len(known[2])):
-                self.add_requires(var, cands, reason)  # new cands, a tautology or repeats
-                continue
-            internal = [head]
-            internal += known[1]
-            self._add_internal_clause(internal, reason)
+            self.add_requires(var, cands, reason)
 
     def add_implied_group(self, var: int, lits_list: list, reasons) -> None:
         """``add_clause([-var, lit], reasons[k])`` for each literal of each ``lits_list[k]``:
