@@ -21,8 +21,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from fnmatch import fnmatchcase
-from itertools import compress
-from operator import attrgetter, itemgetter, methodcaller
+from itertools import compress, repeat
+from operator import attrgetter, itemgetter, lt
 
 from .errors import InvalidSpec, InvalidVersion
 from .policy import make_group_keys
@@ -107,8 +107,8 @@ class Pool:
         count = len(records)
         self.records.extend(records)
         self.names.extend([name] * count)
-        for column, getter in ((self._track, _GET_TRACK), (self._features, _GET_FEATURES)):
-            values = list(map(getter, records))
+        for column, field in ((self._track, "track_features"), (self._features, "features")):
+            values = list(_column(records, field))
             if any(values):  # most names have neither (split_features gives () for them too)
                 self._featured.add(name)
                 for rid, value in zip(range(start, start + count), values):
@@ -132,10 +132,10 @@ class Pool:
         else:
             loaded = self._add_group(found, name, keyed=False)[0]
         ids = tuple(map(loaded.start.__add__, order))
-        if any(map(_UNMANAGEABLE.__contains__, map(_GET_PACKAGE_TYPE, found))):  # rare
+        if any(map(_UNMANAGEABLE.__contains__, _column(found, "package_type"))):  # rare
             records = self.records
             ids = tuple([i for i in ids if records[i].get("package_type") in _UNMANAGEABLE])
-        channels = set(map(_GET_CHANNEL, found))
+        channels = set(_column(found, "channel"))
         self._channels[name] = channels.pop() if len(channels) == 1 else MIXED
         if name in self._featured:
             track = self._track
@@ -555,12 +555,17 @@ class Pool:
         if found is None:  # ids is the name's group, which never changes once loaded
             records = self.records
             versions = tuple([records[rid].get("version") or "" for rid in ids])
-            distinct = tuple(set(versions))
+            # a group of one channel runs from its highest version down: then its distinct
+            # versions, last seen first, are already in key order, which n - 1 comparisons
+            # confirm where a sort of (key, text) pairs took n log n
+            distinct = tuple(dict.fromkeys(versions))[::-1]
             cuts = None
             try:
-                pairs = sorted([(version_key(text), text) for text in distinct])
-                keys = tuple([key for key, _text in pairs])
-                distinct = tuple([text for _key, text in pairs])
+                keys = tuple(map(version_key, distinct))
+                if not all(map(lt, keys, keys[1:])):  # not strictly ascending: sort
+                    pairs = sorted(zip(keys, distinct))
+                    keys = tuple([key for key, _text in pairs])
+                    distinct = tuple([text for _key, text in pairs])
                 cuts = _version_cuts(versions, distinct)
             except (InvalidVersion, TypeError):
                 # the spec's own match answers (or raises) as conda does; keys are made to be
@@ -606,14 +611,18 @@ def _span(keys: tuple, bounds: tuple) -> tuple[int, int]:
 
 _UNSET = object()  # not computed yet (None is an answer: "a spec is invalid")
 _IDENT = itemgetter("channel", "subdir", "version", "build")
-_GET_TRACK = methodcaller("get", "track_features")
-_GET_FEATURES = methodcaller("get", "features")
-_GET_PACKAGE_TYPE = methodcaller("get", "package_type")
-_GET_CHANNEL = methodcaller("get", "channel")
 #: ``one_channel``'s answer for a name whose records span channels
 MIXED = object()
 _TEXT = attrgetter("text")
 _NAME = attrgetter("name")
+
+
+def _column(records: list, field: str):
+    """``record.get(field)`` of each record, lazily: ``dict.get`` called on each one
+    straight from C (records are dicts), where a ``methodcaller`` makes a bound method per
+    record first, four times the work (2.8% of a conda-forge-scale solve's instructions:
+    four columns over every record loaded)."""
+    return map(dict.get, records, repeat(field))
 
 
 def _distinct(records: list) -> bool:

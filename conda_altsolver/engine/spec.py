@@ -506,11 +506,16 @@ _CHEAP_FIELDS = frozenset(("name", "version", "build", "build_number", "when"))
 
 
 class MatchSpec:
-    """A parsed match spec: ``.name``, ``.match(record)``, ``str()`` as conda prints it."""
+    """A parsed match spec: ``.name``, ``.match(record)``, ``str()`` as conda prints it.
+
+    ``name`` (the exact package name, or ``"*"`` for a glob or no name) and ``strictness``
+    (conda's: 1 a name, 2 and a version, 3 more) are plain attributes, set when the spec is
+    made: the reduction reads them per dependency of every record it reaches, where a
+    property costs a Python call per read."""
 
     __slots__ = (
-        "text", "components", "optional", "target", "_str", "_name", "_version", "_build",
-        "_build_number", "_others", "_early", "_strictness",
+        "text", "components", "optional", "target", "_str", "name", "_version", "_build",
+        "_build_number", "_others", "_early", "strictness",
     )  # fmt: skip
 
     def __init__(self, components: dict, text: str | None = None, optional=False, target=None):
@@ -519,9 +524,8 @@ class MatchSpec:
         self.optional = optional
         self.target = target
         self._str = None
-        self._strictness = 0  # not computed yet
         name = components.get("name")
-        self._name = (name.exact if name is not None else None) or "*"
+        self.name = (name.exact if name is not None else None) or "*"
         self._version = components.get("version")
         self._build = components.get("build")
         self._build_number = components.get("build_number")
@@ -537,13 +541,9 @@ class MatchSpec:
             fields = list(components)
             before = fields.index("version") if "version" in components else 0
             self._early = sum(1 for f in fields[:before] if f not in _CHEAP_FIELDS)
+        self.strictness = self._compute_strictness()
 
     # --- what the engine asks ---------------------------------------------------------------
-
-    @property
-    def name(self) -> str:
-        """The exact package name, or ``"*"`` for a glob or no name."""
-        return self._name
 
     @property
     def version(self) -> VersionSpec | None:
@@ -551,7 +551,7 @@ class MatchSpec:
 
     @property
     def is_name_only(self) -> bool:
-        return len(self.components) == 1 and "name" in self.components and self._name != "*"
+        return len(self.components) == 1 and "name" in self.components and self.name != "*"
 
     is_name_only_spec = is_name_only
 
@@ -561,18 +561,12 @@ class MatchSpec:
         constrains nothing) is constrained: matching then needs the whole record."""
         return bool(self._others)
 
-    @property
-    def strictness(self) -> int:
-        if not self._strictness:  # read per record by the reduction's last walk: keep it
-            self._strictness = self._compute_strictness()
-        return self._strictness
-
     def _compute_strictness(self) -> int:
         components = self.components
         named = sum(f in components for f in ("name", "version", "build"))
         if named < len(components):
             return 3
-        if self._name == "*" or components.get("name") is None or "build" in components:
+        if self.name == "*" or components.get("name") is None or "build" in components:
             return 3
         return 2 if "version" in components else 1
 
@@ -1033,12 +1027,12 @@ def _plain_spec(text: str) -> MatchSpec | None:
         spec.text = text
         spec.optional = False
         spec.target = spec._build_number = None
-        spec._name = spec._str = name_matcher.raw  # lower-case and glob-free: shared
+        spec.name = spec._str = name_matcher.raw  # lower-case and glob-free: shared
         spec._others = ()
         spec._early = 0
         spec.components = {"name": name_matcher}
         spec._version = spec._build = None
-        spec._strictness = 1
+        spec.strictness = 1
         return spec
     cache = _MATCHER_CACHE
     version_matcher = cache.get(("version", version))
@@ -1080,19 +1074,19 @@ def _versioned_spec(text: str, name_matcher, version_matcher, build_matcher, tai
     spec.text = text
     spec.optional = False
     spec.target = spec._build_number = None
-    spec._name = name = name_matcher.raw
+    spec.name = name = name_matcher.raw
     spec._others = ()
     spec._early = 0
     spec._version = version_matcher
     spec._build = build_matcher
     if build_matcher is None:
         spec.components = {"name": name_matcher, "version": version_matcher}
-        spec._strictness = 2
+        spec.strictness = 2
     else:
         spec.components = {
             "name": name_matcher, "version": version_matcher, "build": build_matcher,
         }
-        spec._strictness = 3
+        spec.strictness = 3
     spec._str = name + tail
     return spec
 

@@ -547,8 +547,11 @@ def test_group_matches_are_the_records_each_spec_matches(seed):
     from the highest version down (``_version_cuts``), else tests each distinct version:
     both keep exactly the records the spec matches, in group order, whether the group is in
     version order (one channel) or not (two channels, flexible), with equal keys under
-    different texts (``1``, ``1.0``, ``1.0.0``) and builds to match."""
+    different texts (``1``, ``1.0``, ``1.0.0``) and builds to match. The distinct versions
+    it bisects are in key order (then text order), however the group runs: taken as they
+    come when they already are, sorted when not."""
     from conda_altsolver.engine.spec import parse_spec
+    from conda_altsolver.engine.version import version_key
 
     rng = random.Random(seed)
     channels = ["a"] if seed % 2 else ["a", "b"]
@@ -561,6 +564,9 @@ def test_group_matches_are_the_records_each_spec_matches(seed):
     policy = Policy(channel_order=tuple(channels), channel_priority="flexible")
     pool = Pool([Repo.from_records(records)], policy)
     group = pool.group("x")
+    versions, distinct, keys, _cuts = pool._group_versions_of("x", group)
+    pairs = sorted((version_key(text), text) for text in set(versions))
+    assert (keys, distinct) == (tuple(k for k, _t in pairs), tuple(t for _k, t in pairs))
     for text in _VERSION_SPECS:
         spec = parse_spec(f"x {text}")
         expected = tuple(rid for rid in group if spec.match(pool.records[rid]))
