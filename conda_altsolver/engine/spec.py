@@ -508,14 +508,18 @@ _CHEAP_FIELDS = frozenset(("name", "version", "build", "build_number", "when"))
 class MatchSpec:
     """A parsed match spec: ``.name``, ``.match(record)``, ``str()`` as conda prints it.
 
-    ``name`` (the exact package name, or ``"*"`` for a glob or no name) and ``strictness``
-    (conda's: 1 a name, 2 and a version, 3 more) are plain attributes, set when the spec is
-    made: the reduction reads them per dependency of every record it reaches, where a
-    property costs a Python call per read."""
+    What the engine asks of a spec per dependency of every record it reaches is held in
+    plain attributes, set when the spec is made (a property costs a Python call per read):
+    ``name`` (the exact package name, or ``"*"`` for a glob or no name), ``version`` (its
+    ``VersionSpec``, or None), ``strictness`` (conda's: 1 a name, 2 and a version, 3 more),
+    ``is_name_only`` and ``needs_record`` (a field other than name, version, build and build
+    number is constrained, ``when`` constraining nothing: matching then needs the whole
+    record)."""
 
     __slots__ = (
         "text", "components", "optional", "target", "_str", "name", "_version", "_build",
-        "_build_number", "_others", "_early", "strictness",
+        "_build_number", "_others", "_early", "strictness", "version", "is_name_only",
+        "needs_record",
     )  # fmt: skip
 
     def __init__(self, components: dict, text: str | None = None, optional=False, target=None):
@@ -526,7 +530,8 @@ class MatchSpec:
         self._str = None
         name = components.get("name")
         self.name = (name.exact if name is not None else None) or "*"
-        self._version = components.get("version")
+        self._version = version = components.get("version")
+        self.version = version.spec if version is not None else None
         self._build = components.get("build")
         self._build_number = components.get("build_number")
         # fields other than name/version/build/build_number, checked after the cheap ones
@@ -541,25 +546,16 @@ class MatchSpec:
             fields = list(components)
             before = fields.index("version") if "version" in components else 0
             self._early = sum(1 for f in fields[:before] if f not in _CHEAP_FIELDS)
+        self.needs_record = bool(self._others)
+        self.is_name_only = len(components) == 1 and "name" in components and self.name != "*"
         self.strictness = self._compute_strictness()
 
     # --- what the engine asks ---------------------------------------------------------------
 
     @property
-    def version(self) -> VersionSpec | None:
-        return self._version.spec if self._version is not None else None
-
-    @property
-    def is_name_only(self) -> bool:
-        return len(self.components) == 1 and "name" in self.components and self.name != "*"
-
-    is_name_only_spec = is_name_only
-
-    @property
-    def needs_record(self) -> bool:
-        """Whether a field other than name, version, build and build number (``when``
-        constrains nothing) is constrained: matching then needs the whole record."""
-        return bool(self._others)
+    def is_name_only_spec(self) -> bool:
+        """conda's name for ``is_name_only``."""
+        return self.is_name_only
 
     def _compute_strictness(self) -> int:
         components = self.components
@@ -1031,8 +1027,10 @@ def _plain_spec(text: str) -> MatchSpec | None:
         spec._others = ()
         spec._early = 0
         spec.components = {"name": name_matcher}
-        spec._version = spec._build = None
+        spec._version = spec._build = spec.version = None
         spec.strictness = 1
+        spec.is_name_only = True
+        spec.needs_record = False
         return spec
     cache = _MATCHER_CACHE
     version_matcher = cache.get(("version", version))
@@ -1078,7 +1076,9 @@ def _versioned_spec(text: str, name_matcher, version_matcher, build_matcher, tai
     spec._others = ()
     spec._early = 0
     spec._version = version_matcher
+    spec.version = version_matcher.spec
     spec._build = build_matcher
+    spec.is_name_only = spec.needs_record = False
     if build_matcher is None:
         spec.components = {"name": name_matcher, "version": version_matcher}
         spec.strictness = 2
