@@ -8,7 +8,9 @@
   classic classifies them (python, history, virtual package, direct), so its text is
   classic's; the engine's own explanation is attached as ``.explanation`` and appended;
 * a version or spec the engine rejects: conda's ``InvalidVersionSpec`` / ``InvalidMatchSpec``,
-  so that bad input is a message, never a traceback.
+  so that bad input is a message, never a traceback;
+* a package record with a field the engine, or conda's ``PackageRecord``, cannot read:
+  ``PackageRecordError``, naming the record (its URL) and the field.
 
 ``allow_retry`` (read by ``conda.cli.install``) is set to ``False`` when retrying cannot help.
 Nothing here parses message text: the engine hands over structured chains.
@@ -23,6 +25,7 @@ from logging import getLogger
 from conda.base.constants import ChannelPriority
 from conda.base.context import context
 from conda.exceptions import (
+    CondaError,
     InvalidMatchSpec,
     InvalidVersionSpec,
     PackagesNotFoundInChannelsError,
@@ -31,9 +34,39 @@ from conda.exceptions import (
 )
 from conda.models.match_spec import MatchSpec
 
-from .engine import InvalidSpec, InvalidVersion, PackagesNotFound, Unsatisfiable
+from .engine import InvalidRecord, InvalidSpec, InvalidVersion, PackagesNotFound, Unsatisfiable
+from .engine.errors import record_label
+from .engine.record_check import record_problem
 
 log = getLogger("conda.altsolver.errors")
+
+
+class PackageRecordError(CondaError):
+    """A package record (of a channel's repodata, or of an environment) that cannot be used:
+    a field of the wrong type, or a version conda rejects. Classic fails on such a record
+    with whatever ``PackageRecord`` or ``VersionOrder`` raises, often as a traceback."""
+
+    def __init__(self, record: str, reason: str):
+        message = "The package record %(record)s cannot be used: %(reason)s."
+        super().__init__(message, record=record, reason=reason)
+        self.allow_retry = False
+
+
+def record_error(fields, exc: Exception) -> PackageRecordError:
+    """``PackageRecordError`` for conda's refusal (``exc``) to build a record of ``fields``
+    (a repodata record as the engine reads it): the field the engine finds wrong, when it
+    finds one, else conda's own words (conda's messages often leave the field out)."""
+    problem = record_problem(fields)
+    if problem is not None:
+        field, reason = problem
+        return PackageRecordError(record_label(fields), f"{field!r} {reason}")
+    return conda_refusal(record_label(fields), exc)
+
+
+def conda_refusal(record: str, exc: Exception) -> PackageRecordError:
+    """``PackageRecordError`` for the record described by ``record``, in conda's words."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return PackageRecordError(record, f"conda cannot read it ({reason})")
 
 
 def packages_not_found(specs: Iterable[MatchSpec], channels: Iterable) -> Exception:
@@ -70,6 +103,8 @@ def from_engine(
     should_retry_solve: bool = False,
 ) -> Exception:
     """The conda exception for an engine exception (raise the result ``from exc``)."""
+    if isinstance(exc, InvalidRecord):
+        return PackageRecordError(record_label(exc.record), f"{exc.field!r} {exc.reason}")
     if isinstance(exc, InvalidVersion):
         return InvalidVersionSpec(_first_line(exc), "not a valid conda version")
     if isinstance(exc, InvalidSpec):

@@ -50,7 +50,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, partial
 from logging import getLogger
 from time import perf_counter
 from typing import TYPE_CHECKING
@@ -68,6 +68,7 @@ from conda.models.version import VersionOrder
 
 from .engine.repo import Repo, tracking_index
 from .engine.repodata import RepodataError, load_repodata
+from .errors import conda_refusal, record_error
 from .newer import fields_filter, keep_records
 
 if TYPE_CHECKING:
@@ -268,7 +269,7 @@ class SolverIndex:
         names = getattr(subdir_data, "_names_index", None)
         if names is None:  # a SubdirData without the per-name index: scan it once
             names = {rec.name for rec in subdir_data.iter_records()}
-        self._add_source(frozenset(names), lambda name, sd=subdir_data: sd.query(name),
+        self._add_source(frozenset(names), partial(_query, subdir_data),
                          _scan_tracking(lambda: _subdir_data_groups(subdir_data)))
         self.sources.append(IndexSource(subdir_data.url_w_subdir, "subdir_data"))
 
@@ -576,11 +577,17 @@ def _read_error(path, url: str, exc: RepodataError, in_conda_cache: bool) -> Rep
 
 
 def package_record(fields: dict, channel: Channel) -> PackageRecord:
-    """The ``PackageRecord`` conda's ``SubdirData`` builds from an enriched record."""
+    """The ``PackageRecord`` conda's ``SubdirData`` builds from an enriched record; a field
+    conda refuses is a ``PackageRecordError`` naming the record, not conda's bare
+    ``TypeError`` (its ``ValidationError`` is one)."""
+    raw = fields
     fields = dict(fields)
     fields["channel"] = channel
     fields["schannel"] = channel.canonical_name
-    return PackageRecord(**fields)
+    try:
+        return PackageRecord(**fields)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise record_error(raw, exc) from exc
 
 
 _NOARCH = {"python": "python", "generic": "generic"}
@@ -662,6 +669,15 @@ def _preferred_artifacts(entries):
     return chosen.values()
 
 
+def _query(subdir_data: SubdirData, name: str):
+    """``subdir_data.query(name)``, where conda's refusal to build a record of that name (a
+    field of the wrong type: conda's bare ``TypeError``) is a ``PackageRecordError``."""
+    try:
+        return tuple(subdir_data.query(name))
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise conda_refusal(f"named {name!r} in {subdir_data.url_w_subdir}", exc) from exc
+
+
 def _record_from_shard(raw: dict, filename: str, base_url: str, channel: Channel):
     """A ``PackageRecord`` from a raw shard entry (shards are not enriched by conda).
 
@@ -678,5 +694,9 @@ def _record_from_shard(raw: dict, filename: str, base_url: str, channel: Channel
     fields.setdefault("fn", filename)
     fields.setdefault("url", f"{base_url.rstrip('/')}/{filename}")
     fields.setdefault("subdir", channel.subdir)
+    raw = dict(fields)
     fields["channel"] = channel
-    return PackageRecord(**fields)
+    try:
+        return PackageRecord(**fields)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise record_error(raw, exc) from exc

@@ -479,7 +479,7 @@ class _EngineQueries:
                     "package pool", engine.reduced_index, self.index.repos,
                     self.requests(specs), policy=self.policy, memo=self.memo,
                 )
-            except (engine.PackagesNotFound, engine.InvalidSpec) as exc:
+            except engine.EngineError as exc:
                 # classic's verify_specs: a required spec no channel offers at all is
                 # ResolvePackageNotFound here, before any other check
                 raise self._convert(exc) from exc
@@ -516,7 +516,7 @@ class _EngineQueries:
                 "conflict checks", engine.conflicting_specs, self.index.repos, spec_requests,
                 policy=self.policy, memo=self.memo, explicit=explicit_requests,
             )
-        except (engine.PackagesNotFound, engine.InvalidSpec) as exc:
+        except engine.EngineError as exc:
             # classic's reduction checks every required spec first: ResolvePackageNotFound
             raise self._convert(exc) from exc
         by_request = {id(req): spec for spec, req in zip(

@@ -92,3 +92,16 @@ def test_missing_channel_is_an_error(tmp_path):
     assert result.stderr.strip() == (
         f"error: channel {tmp_path / 'nowhere'}: no linux-64/ or noarch/ repodata.json"
     )
+
+
+def test_malformed_record_is_named_and_the_rest_still_solves(tmp_path):
+    root = write_channel(tmp_path / "chan", [
+        record("app", "1.0", ["lib"]), {**record("lib", "1.0"), "version": "1..0"},
+        record("other", "1.0"),
+    ])
+    result = run_cli("solve", "-c", str(root), "app", cache_home=tmp_path / "cache")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "lib-1..0-0.tar.bz2: 'version' is '1..0', not a valid conda version" in result.stderr
+    result = run_cli("solve", "-c", str(root), "other", cache_home=tmp_path / "cache")
+    assert result.returncode == 0, result.stderr

@@ -4,7 +4,14 @@ Standard library only; it never imports conda. Its contract is ``docs/dev/engine
 """
 
 from .consistency import inconsistent_records
-from .errors import EngineError, InvalidSpec, InvalidVersion, PackagesNotFound, Unsatisfiable
+from .errors import (
+    EngineError,
+    InvalidRecord,
+    InvalidSpec,
+    InvalidVersion,
+    PackagesNotFound,
+    Unsatisfiable,
+)
 from .policy import Policy
 from .reduce import ValidityMemo
 from .repo import Repo
@@ -19,6 +26,7 @@ __all__ = [
     "MatchSpec",
     "Version",
     "VersionSpec",
+    "InvalidRecord",
     "InvalidSpec",
     "InvalidVersion",
     "PackagesNotFound",

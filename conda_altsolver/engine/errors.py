@@ -19,6 +19,29 @@ class InvalidSpec(EngineError, ValueError):
     """A version spec or match spec that conda rejects."""
 
 
+class InvalidRecord(EngineError):
+    """A package record with a field the engine cannot read: a value of the wrong type, or a
+    version conda's ``VersionOrder`` rejects. ``record``: the record (its dict); ``field``:
+    the field; ``reason``: what is wrong with its value. The message names the record by its
+    URL (or file name) and says what is wrong."""
+
+    def __init__(self, record, field: str, reason: str):
+        self.record = record
+        self.field = field
+        self.reason = reason
+        super().__init__(f"package record {record_label(record)}: {field!r} {reason}")
+
+
+def record_label(record) -> str:
+    """How a message names a record: its URL, else its file name, else name-version-build."""
+    get = record.get if isinstance(record, dict) else (lambda _field: None)
+    for field in ("url", "fn"):
+        value = get(field)
+        if value and isinstance(value, str):
+            return value
+    return "-".join(str(get(field)) for field in ("name", "version", "build"))
+
+
 class PackagesNotFound(EngineError):
     """A required spec has no candidate in any repo.
 

@@ -26,6 +26,7 @@ from operator import attrgetter, itemgetter, lt
 
 from .errors import InvalidSpec, InvalidVersion
 from .policy import make_group_keys
+from .record_check import invalid_record
 from .repo import split_features
 from .spec import merge_specs, parse_spec
 from .version import version_key
@@ -97,45 +98,54 @@ class Pool:
 
     # -- loading -------------------------------------------------------------------------
 
-    def _add_group(self, records: list, name: str, keyed: bool = True) -> tuple[range, list]:
+    def _add_group(self, records: list, name: str) -> range:
         """Give every record of a name an id and its feature columns, at once (the pool adds
-        every record it loads: one loop per column, not a call per record); return the ids
-        and (``keyed``) the records' order keys."""
-        # keys first: an invalid version leaves the pool as it was
-        keys = self.group_keys(records) if keyed else None
+        every record it loads: one loop per column, not a call per record); return the ids.
+        A feature value ``split_features`` cannot read raises before anything is added."""
+        featured = []  # (column, [(position in records, features)])
+        for column, field in ((self._track, "track_features"), (self._features, "features")):
+            values = list(_column(records, field))
+            if any(values):  # most names have neither (split_features gives () for them too)
+                featured.append((column, [(offset, split_features(value))
+                                          for offset, value in enumerate(values) if value]))
         start = len(self.records)
         count = len(records)
         self.records.extend(records)
         self.names.extend([name] * count)
-        for column, field in ((self._track, "track_features"), (self._features, "features")):
-            values = list(_column(records, field))
-            if any(values):  # most names have neither (split_features gives () for them too)
-                self._featured.add(name)
-                for rid, value in zip(range(start, start + count), values):
-                    if value:
-                        column[rid] = split_features(value)
+        if featured:
+            self._featured.add(name)
+            for column, split in featured:
+                for offset, features in split:
+                    column[start + offset] = features
         self._deps.extend([_UNSET] * count)
-        return range(start, start + count), keys
+        return range(start, start + count)
 
     def group(self, name: str) -> tuple:
-        """The name's record ids, best first (classic's group order)."""
+        """The name's record ids, best first (classic's group order). Raises
+        ``InvalidRecord`` for a record with a field the pool cannot read, adding none."""
         ids = self._groups.get(name)
         if ids is not None:
             return ids
         found, order = self._found(name)
-        if order is None:
-            if not _distinct(found):
-                found = _unique(found)
-            loaded, keys = self._add_group(found, name)
-            # best first, equal keys in load order (a stable sort, reversed)
-            order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
-        else:
-            loaded = self._add_group(found, name, keyed=False)[0]
+        try:
+            if order is None:
+                if not _distinct(found):
+                    found = _unique(found)
+                keys = self.group_keys(found)
+                # best first, equal keys in load order (a stable sort, reversed)
+                order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
+            unmanageable = any(map(_UNMANAGEABLE.__contains__, _column(found, "package_type")))
+            channels = set(_column(found, "channel"))
+            loaded = self._add_group(found, name)
+        except (InvalidVersion, TypeError, AttributeError) as exc:
+            culprit = invalid_record(found)
+            if culprit is None:
+                raise
+            raise culprit from exc
         ids = tuple(map(loaded.start.__add__, order))
-        if any(map(_UNMANAGEABLE.__contains__, _column(found, "package_type"))):  # rare
+        if unmanageable:  # rare
             records = self.records
             ids = tuple([i for i in ids if records[i].get("package_type") in _UNMANAGEABLE])
-        channels = set(_column(found, "channel"))
         self._channels[name] = channels.pop() if len(channels) == 1 else MIXED
         if name in self._featured:
             track = self._track
@@ -202,7 +212,7 @@ class Pool:
                 "channel": "@", "subdir": "", "track_features": feature, "depends": [],
                 "fn": name, "md5": "12345678901234567890123456789012",
             }
-            rid = self._add_group([record], name)[0][0]
+            rid = self._add_group([record], name)[0]
             self._groups[name] = (rid,)
             self._channels[name] = "@"
             self._trackers.setdefault(feature, []).append(rid)
@@ -296,20 +306,30 @@ class Pool:
         return dep
 
     def deps(self, rid: int):
-        """``combined_depends`` + feature deps; ``None`` when a spec is invalid."""
+        """``combined_depends`` + feature deps; ``None`` when a spec is invalid. Raises
+        ``InvalidRecord`` when an entry of ``depends`` or ``constrains`` is no string."""
         deps = self._deps[rid]
         if deps is not _UNSET:
             return deps
         record = self.records[rid]
         # many builds share their dependency lists: merge each distinct one once
         depends = record.get("depends")
-        depends = tuple(depends) if depends else ()
         constrains = record.get("constrains")
-        features = self._features.get(rid, ())
-        key = (depends, tuple(constrains or ()), features) if constrains or features else depends
-        deps = self._deps_by_text.get(key, _UNSET)
-        if deps is _UNSET:
-            deps = self._deps_by_text[key] = self._merge_deps(depends, constrains or (), features)
+        try:
+            depends = tuple(depends) if depends else ()
+            features = self._features.get(rid, ())
+            key = (depends, tuple(constrains or ()), features) if constrains or features \
+                else depends
+            deps = self._deps_by_text.get(key, _UNSET)
+            if deps is _UNSET:
+                deps = self._deps_by_text[key] = self._merge_deps(
+                    depends, constrains or (), features)
+        except TypeError:  # an unhashable entry: no spec string
+            deps = None
+        if deps is None:  # an invalid spec, or an entry that is no spec string at all
+            culprit = invalid_record((record,))
+            if culprit is not None:
+                raise culprit
         self._deps[rid] = deps
         return deps
 
@@ -369,7 +389,7 @@ class Pool:
         for text in depends:
             dep = cache.get(text)
             if dep is None:
-                if not text:
+                if text == "":
                     continue
                 dep = cache[text] = self._dep(parse_spec(text), False)  # text_dep, inline
             deps.append(dep)

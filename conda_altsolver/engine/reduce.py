@@ -574,7 +574,10 @@ class Reduction:
             return False
         cursor = self._cursor
         for text in record.get("depends") or ():
-            name = text.partition(" ")[0]  # "name 1.2 build": the usual dependency's shape
+            try:
+                name = text.partition(" ")[0]  # "name 1.2 build": the usual dependency's shape
+            except AttributeError:  # an entry that is no string: _supported's Pool.deps names it
+                return False
             if name in narrowed:
                 try:
                     dep = pool.text_dep(text)
@@ -695,6 +698,7 @@ class Reduction:
         value = 3
         found = self.pool.matches(dep.spec)
         if found:
+            self.pool.deps(found[0])  # an entry that is no spec string: InvalidRecord, here
             for text in self.pool.records[found[0]].get("depends") or ():
                 value += parse_spec(text).strictness
         return value

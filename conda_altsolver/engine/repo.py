@@ -120,6 +120,10 @@ def tracking_index(groups: Iterable[tuple[str, Iterable[dict]]]) -> dict[str, fr
         for record in records:  # once per record of a channel on a cold load: few track any
             value = record.get("track_features")
             if value:
-                for feature in split_features(value):
+                try:
+                    features = split_features(value)
+                except (TypeError, AttributeError):
+                    continue  # unreadable: the pool names the record if a solve reaches it
+                for feature in features:
                     index.setdefault(feature, set()).add(name)
     return {feature: frozenset(names) for feature, names in index.items()}

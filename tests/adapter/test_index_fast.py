@@ -506,6 +506,83 @@ def test_a_malformed_record_met_mid_solve_is_a_clear_error(tmp_path):
         index.records("x")
 
 
+#: (a malformed field of one record, words the error has on the fast path, on conda's path)
+MALFORMED_FIELDS = [
+    ({"version": "1..0"}, "'version' is '1..0', not a valid conda version", "'1..0'"),
+    ({"version": ""}, "'version' is '', not a valid conda version", "version"),
+    ({"depends": [5]}, "'depends' holds 5", "depends"),
+    ({"depends": [None]}, "'depends' holds None", "depends"),
+    ({"constrains": [1]}, "'constrains' holds 1", "constrains"),
+    ({"track_features": 5}, "'track_features' is 5", "not iterable"),
+    ({"features": ["x", 3]}, "'features' is ['x', 3]", "strip"),
+    ({"size": "big"}, "conda cannot read it (Invalid value big for size)", "size"),
+    ({"license": ["a"]}, "conda cannot read it", "license"),
+    ({"noarch": 5}, "conda cannot read it (5 is not a valid NoarchType)", "NoarchType"),
+    ({"package_type": 5}, "'package_type' is 5, not a string", "PackageType"),
+]
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "subdir_data"])
+@pytest.mark.parametrize("bad, fast_words, slow_words", MALFORMED_FIELDS)
+def test_a_malformed_record_is_a_conda_error_naming_it(
+        tmp_path, monkeypatch, fast, bad, fast_words, slow_words):
+    """Whichever part reads it first (the engine, or conda building its ``PackageRecord``),
+    a record with a field of the wrong type is a ``PackageRecordError`` naming the record
+    (classic lets conda's bare ``TypeError`` through); the rest of its channel still works."""
+    from conda_altsolver.errors import PackageRecordError
+    from conda_altsolver.solver import AltSolver
+
+    channel = write_raw_channel(tmp_path, "malformed", {SUBDIR: {"packages": {
+        "bad-1.0-0.tar.bz2": {**_entry("bad", "1.0"), **bad},
+        "good-1.0-0.tar.bz2": _entry("good", "1.0"),
+        "app-1.0-0.tar.bz2": _entry("app", "1.0", depends=["bad"]),
+    }}})
+    if not fast:
+        monkeypatch.setattr(index_module, "_open_fast", lambda subdir_data: None)
+
+    def solve(spec):
+        SubdirData.clear_cached_local_channel_data(exclude_file=False)
+        solver = AltSolver(str(tmp_path / "env"), [channel], (SUBDIR,), specs_to_add=[spec])
+        return [rec.name for rec in solver.solve_final_state()]
+
+    for spec in ("bad", "app"):
+        with pytest.raises(PackageRecordError) as raised:
+            solve(spec)
+        message = str(raised.value)
+        assert "bad" in message and (fast_words if fast else slow_words) in message
+        assert raised.value.allow_retry is False
+    assert solve("good") == ["good"]
+
+
+def test_a_record_conda_takes_is_taken(tmp_path):
+    """Odd values classic accepts (an empty build, a negative build number, a text md5)
+    are solved with, not refused."""
+    from conda_altsolver.solver import AltSolver
+
+    channel = write_raw_channel(tmp_path, "odd", {SUBDIR: {"packages": {
+        "odd-1.0-.tar.bz2": _entry("odd", "1.0", build="", build_number=-1, md5=123,
+                                   timestamp=-5),
+    }}})
+    solver = AltSolver(str(tmp_path / "env"), [channel], (SUBDIR,), specs_to_add=["odd"])
+    (solved,) = solver.solve_final_state()
+    assert (solved.name, solved.build, solved.build_number) == ("odd", "", -1)
+
+
+def test_cli_reports_a_malformed_record_without_a_traceback(tmp_path):
+    channel = write_raw_channel(tmp_path, "badversion", {
+        SUBDIR: {"packages": {"bad-1.0-0.tar.bz2": _entry("bad", "1..0")}}, "noarch": {}})
+    env = {**os.environ, "CONDA_PKGS_DIRS": str(tmp_path / "pkgs")}
+    result = subprocess.run(
+        [sys.executable, "-m", "conda", "create", "-n", "altsolver-never", "--dry-run",
+         "--solver=altsolver", "--override-channels", "-c", channel, "bad"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert result.returncode == 1
+    assert "PackageRecordError" in result.stderr and "bad-1.0-0.tar.bz2" in result.stderr
+    assert "'version' is '1..0'" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
 def test_cli_reports_a_corrupt_channel_without_a_traceback(tmp_path):
     channel = write_channel(tmp_path, "broken", [record("zlib 1.3 0")])
     target = tmp_path / "broken" / SUBDIR / "repodata.json"
