@@ -31,7 +31,7 @@ from .chains import (
     classify_chains,
     unprovided_root,
 )
-from .errors import PackagesNotFound
+from .errors import InvalidSpec, InvalidVersion, PackagesNotFound
 from .gcpause import gc_paused
 from .request import role_of
 from .spec import parse_spec
@@ -574,7 +574,8 @@ def _phrase(universe: _Universe, cause) -> tuple:
     name, rids = cause[1], cause[2]
     subject = _subject(universe, name, rids)
     if kind == "invalid":
-        return kind, f"{subject} has invalid dependency specs", (), ()
+        return kind, f"{subject} has invalid dependency specs{_first_invalid(universe, rids)}", \
+            (), ()
     if kind == "excluded":
         return kind, f"{subject} is excluded by {cause[3]}", (), ()
     dep_name, shown = cause[3], cause[4]
@@ -591,6 +592,20 @@ def _phrase(universe: _Universe, cause) -> tuple:
             return kind, f"your system has {have} but {subject} needs {dep}", (dep,), ()
         return kind, f"your system has no {dep_name} but {subject} needs {dep}", (dep,), ()
     return "missing", f"nothing provides {dep} needed by {subject}", (dep,), ()
+
+
+def _first_invalid(universe: _Universe, rids) -> str:
+    """" (why the first invalid one is)" for records dropped for an invalid dependency or
+    constraint spec: which text, and what is wrong with it; "" if none is found."""
+    records = universe.pool.records
+    for rid in sorted(rids):
+        record = records[rid]
+        for text in (*(record.get("depends") or ()), *(record.get("constrains") or ())):
+            try:
+                parse_spec(text)
+            except (InvalidSpec, InvalidVersion) as exc:
+                return f" ({exc})"
+    return ""
 
 
 def _subject(universe: _Universe, name: str, rids) -> str:

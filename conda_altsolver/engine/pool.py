@@ -134,7 +134,8 @@ class Pool:
                 keys = self.group_keys(found)
                 # best first, equal keys in load order (a stable sort, reversed)
                 order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
-            unmanageable = any(map(_UNMANAGEABLE.__contains__, _column(found, "package_type")))
+            if any(map(_UNMANAGEABLE.__contains__, _column(found, "package_type"))):  # rare
+                order = [i for i in order if found[i].get("package_type") in _UNMANAGEABLE]
             channels = set(_column(found, "channel"))
             loaded = self._add_group(found, name)
         except (InvalidVersion, TypeError, AttributeError) as exc:
@@ -143,9 +144,6 @@ class Pool:
                 raise
             raise culprit from exc
         ids = tuple(map(loaded.start.__add__, order))
-        if unmanageable:  # rare
-            records = self.records
-            ids = tuple([i for i in ids if records[i].get("package_type") in _UNMANAGEABLE])
         self._channels[name] = channels.pop() if len(channels) == 1 else MIXED
         if name in self._featured:
             track = self._track

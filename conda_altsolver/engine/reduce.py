@@ -572,8 +572,11 @@ class Reduction:
         record = pool.records[rid]
         if record.get("constrains"):
             return False
+        depends = record.get("depends") or ()
+        if depends.__class__ is not list and depends.__class__ is not tuple:
+            return False  # not a list: _supported's Pool.deps names the record
         cursor = self._cursor
-        for text in record.get("depends") or ():
+        for text in depends:
             try:
                 name = text.partition(" ")[0]  # "name 1.2 build": the usual dependency's shape
             except AttributeError:  # an entry that is no string: _supported's Pool.deps names it

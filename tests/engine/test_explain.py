@@ -315,6 +315,15 @@ def test_missing_dependency():
     )
 
 
+def test_invalid_dependency_spec_is_quoted():
+    error = unsatisfiable([record("a", depends=["b >=>1"]), record("b")], ["a"])
+    assert error.explanation == (
+        "Because every version of a has invalid dependency specs (invalid match spec "
+        "'b >=>1': invalid version spec '>=>1': invalid operator) and you requested a, "
+        "no solution is possible."
+    )
+
+
 def test_virtual_package_too_old():
     records = [record("a", "1.0", ["__glibc >=2.28"]), record("a", "0.9", ["__glibc >=2.30"])]
     error = unsatisfiable(records, ["a"], virtual=[GLIBC])
