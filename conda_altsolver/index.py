@@ -264,11 +264,18 @@ class SolverIndex:
 
     def _add_subdir_data(self, subdir_data: SubdirData) -> None:
         """Records through conda's ``SubdirData``, each a ``PackageRecord`` from the start."""
-        if not subdir_data._loaded:
-            subdir_data.load()
-        names = getattr(subdir_data, "_names_index", None)
-        if names is None:  # a SubdirData without the per-name index: scan it once
-            names = {rec.name for rec in subdir_data.iter_records()}
+        try:
+            if not subdir_data._loaded:
+                subdir_data.load()
+            names = getattr(subdir_data, "_names_index", None)
+            if names is None:  # a SubdirData without the per-name index: scan it once
+                names = {rec.name for rec in subdir_data.iter_records()}
+        except CondaError:
+            raise
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            # conda's own reading refused the file (a foreign subdir, a field of the wrong
+            # type) with a bare exception: a traceback for classic, a message here
+            raise _conda_read_error(subdir_data, exc) from exc
         self._add_source(frozenset(names), partial(_query, subdir_data),
                          _scan_tracking(lambda: _subdir_data_groups(subdir_data)))
         self.sources.append(IndexSource(subdir_data.url_w_subdir, "subdir_data"))
@@ -667,6 +674,17 @@ def _preferred_artifacts(entries):
         if stem not in chosen or is_conda:
             chosen[stem] = (filename, raw)
     return chosen.values()
+
+
+def _conda_read_error(subdir_data: SubdirData, exc: Exception) -> RepodataReadError:
+    """``RepodataReadError`` for a repodata.json conda's ``SubdirData`` could not read."""
+    url = subdir_data.url_w_subdir
+    if url.startswith("file://"):
+        path, in_conda_cache = url_to_path(f"{url}/{REPODATA_FN}"), False
+    else:
+        path, in_conda_cache = str(subdir_data.cache_path_json), True
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return RepodataReadError(path, url, f"conda cannot read it ({reason})", in_conda_cache)
 
 
 def _query(subdir_data: SubdirData, name: str):

@@ -368,8 +368,9 @@ def test_foreign_subdir_raises_conda_error_either_way(tmp_path):
     channel = write_raw_channel(tmp_path, "odd", {
         SUBDIR: {"info": {"subdir": "win-64"}, "packages": {}},
     })
-    with pytest.raises(ValueError, match="does not match channel"):
+    with pytest.raises(RepodataReadError, match="does not match channel") as raised:
         SolverIndex([channel], (SUBDIR,))
+    assert str(Path(channel) / SUBDIR / "repodata.json") in str(raised.value)
 
 
 def test_missing_subdir_is_what_conda_says(tmp_path):

@@ -1,7 +1,9 @@
-"""Channels whose records hold random odd or wrong field values, solved through conda: the
-solve answers or raises a conda error (``CondaError``: a ``PackageRecordError`` naming the
-record, ``UnsatisfiableError``, a missing package...); never a bare ``TypeError`` or
-conda's ``ValidationError`` (which is one), which conda's CLI shows as a traceback.
+"""Channels whose records (and ``info``) hold random odd or wrong values, solved through
+conda, on our fast path and through conda's ``SubdirData``: the solve answers or raises a
+conda error (``CondaError``: a ``PackageRecordError`` naming the record, a
+``RepodataReadError`` naming the file, ``UnsatisfiableError``, a missing package...); never a
+bare ``TypeError`` or conda's ``ValidationError`` (which is one), which conda's CLI shows as
+a traceback.
 
 Examples are the same on every run; ``ALTSOLVER_HYPOTHESIS_RANDOM=1`` explores new ones,
 ``ALTSOLVER_HYPOTHESIS_EXAMPLES`` sets how many.
@@ -40,7 +42,11 @@ SETTINGS = settings(
 NAMES = ("a", "b", "c")
 ODD = [None, 0, -1, 5, 1.5, True, "", "x", "1..0", [], [5], ["a", None], {"a": 1}, "a,b"]
 FIELDS = ("version", "build", "build_number", "depends", "constrains", "track_features",
-          "features", "timestamp", "md5", "size", "license", "noarch", "package_type")
+          "features", "timestamp", "md5", "size", "license", "noarch", "package_type",
+          "record_version", "subdir", "name")
+#: the file's info: the usual, or odd values (conda's own reading takes those files)
+INFO = [{"subdir": SUBDIR}, {}, {"subdir": "win-64"}, {"subdir": 5}, {"base_url": "1..0"},
+        {"base_url": 5}, {"arch": [], "platform": 5}, [], "x"]
 SPECS = ("a", "b", "c 1.0", "a >=1")
 
 
@@ -58,12 +64,13 @@ def channel_records(draw):
 
 
 @SETTINGS
-@given(records=channel_records(), spec=st.sampled_from(SPECS), fast=st.booleans())
-def test_odd_records_give_an_answer_or_a_conda_error(monkeypatch, records, spec, fast):
+@given(records=channel_records(), spec=st.sampled_from(SPECS), fast=st.booleans(),
+       info=st.sampled_from(INFO))
+def test_odd_records_give_an_answer_or_a_conda_error(monkeypatch, records, spec, fast, info):
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory) / "chan"
         packages = {f"{r['name']}-1.0-{r['build']}.tar.bz2": r for r in records}
-        for subdir, document in ((SUBDIR, {"info": {"subdir": SUBDIR}, "packages": packages}),
+        for subdir, document in ((SUBDIR, {"info": info, "packages": packages}),
                                  ("noarch", {})):
             (root / subdir).mkdir(parents=True)
             (root / subdir / "repodata.json").write_text(json.dumps(document))
