@@ -19,8 +19,10 @@ Nothing here parses message text: the engine hands over structured chains.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Iterable, Mapping
 from logging import getLogger
+from pathlib import Path
 
 from conda.base.constants import ChannelPriority
 from conda.base.context import context
@@ -33,6 +35,7 @@ from conda.exceptions import (
     UnsatisfiableError,
 )
 from conda.models.match_spec import MatchSpec
+from conda.models.records import PrefixRecord
 
 from .engine import InvalidRecord, InvalidSpec, InvalidVersion, PackagesNotFound, Unsatisfiable
 from .engine.errors import record_label
@@ -67,6 +70,18 @@ def conda_refusal(record: str, exc: Exception) -> PackageRecordError:
     """``PackageRecordError`` for the record described by ``record``, in conda's words."""
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return PackageRecordError(record, f"conda cannot read it ({reason})")
+
+
+def unreadable_prefix_record(prefix: str, exc: Exception) -> PackageRecordError:
+    """``PackageRecordError`` for an installed record conda could not read (``exc``): the
+    first ``conda-meta`` file of ``prefix`` that ``PrefixRecord`` refuses is named."""
+    meta = Path(prefix) / "conda-meta"
+    for path in sorted(meta.glob("*.json")):
+        try:
+            PrefixRecord(**json.loads(path.read_text(encoding="utf-8")))
+        except (TypeError, ValueError, AttributeError, OSError) as error:
+            return conda_refusal(str(path), error)
+    return conda_refusal(f"installed in {prefix}", exc)
 
 
 def packages_not_found(specs: Iterable[MatchSpec], channels: Iterable) -> Exception:

@@ -46,6 +46,7 @@ from conda.exceptions import (
 from conda.history import History
 from conda.models.match_spec import MatchSpec
 
+from .errors import unreadable_prefix_record
 from .prefix_graph import PrefixGraph
 
 if TYPE_CHECKING:
@@ -168,8 +169,7 @@ class SolveInput:
 def collect_input(solver, modifiers: Modifiers) -> SolveInput:
     """Read the prefix and the configuration through conda's APIs into a ``SolveInput``."""
     prefix = str(solver.prefix)
-    prefix_data = PrefixData(solver.prefix)
-    installed = {record.name: record for record in prefix_data.iter_records()}
+    installed = _installed_records(prefix)
     pinned = () if modifiers.ignore_pinned else tuple(get_pinned_specs(prefix))
     return SolveInput(
         prefix=prefix,
@@ -185,6 +185,17 @@ def collect_input(solver, modifiers: Modifiers) -> SolveInput:
         command=solver._command,
         is_conda_prefix=paths_equal(prefix, context.conda_prefix),
     )
+
+
+def _installed_records(prefix: str) -> dict:
+    """name -> installed record; a record conda cannot read (a field of the wrong type in its
+    ``conda-meta`` file: conda's bare ``TypeError``) is a ``PackageRecordError`` naming it."""
+    try:
+        return {record.name: record for record in PrefixData(prefix).iter_records()}
+    except CondaError:
+        raise
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise unreadable_prefix_record(prefix, exc) from exc
 
 
 @dataclass

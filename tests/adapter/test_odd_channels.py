@@ -1,9 +1,9 @@
 """Channels whose records (and ``info``) hold random odd or wrong values, solved through
-conda, on our fast path and through conda's ``SubdirData``: the solve answers or raises a
-conda error (``CondaError``: a ``PackageRecordError`` naming the record, a
-``RepodataReadError`` naming the file, ``UnsatisfiableError``, a missing package...); never a
-bare ``TypeError`` or conda's ``ValidationError`` (which is one), which conda's CLI shows as
-a traceback.
+conda on our fast path and through conda's ``SubdirData``, and environments whose installed
+records hold them: the solve answers or raises a conda error (``CondaError``: a
+``PackageRecordError`` naming the record, a ``RepodataReadError`` naming the file,
+``UnsatisfiableError``, a missing package...); never a bare ``TypeError`` or conda's
+``ValidationError`` (which is one), which conda's CLI shows as a traceback.
 
 Examples are the same on every run; ``ALTSOLVER_HYPOTHESIS_RANDOM=1`` explores new ones,
 ``ALTSOLVER_HYPOTHESIS_EXAMPLES`` sets how many.
@@ -20,6 +20,7 @@ import pytest
 
 pytest.importorskip("conda")
 
+from conda.core.prefix_data import PrefixData  # noqa: E402
 from conda.core.subdir_data import SubdirData  # noqa: E402
 from conda.exceptions import CondaError  # noqa: E402
 from fakes import SUBDIR  # noqa: E402
@@ -88,3 +89,52 @@ def test_odd_records_give_an_answer_or_a_conda_error(monkeypatch, records, spec,
             except CondaError:
                 pass
 
+
+
+PREFIX_FIELDS = ("version", "build", "build_number", "depends", "constrains",
+                 "track_features", "features", "timestamp", "channel", "subdir", "noarch",
+                 "files", "requested_spec")
+
+
+@st.composite
+def installed_records(draw):
+    records = []
+    for name in draw(st.sets(st.sampled_from(NAMES), min_size=1)):
+        record = {"name": name, "version": "1.0", "build": "0", "build_number": 0,
+                  "depends": [], "subdir": SUBDIR, "fn": f"{name}-1.0-0.tar.bz2",
+                  "files": [], "paths_data": {"paths": [], "paths_version": 1}}
+        for field in draw(st.sets(st.sampled_from(PREFIX_FIELDS), max_size=2)):
+            record[field] = draw(st.sampled_from(ODD))
+        records.append(record)
+    return records
+
+
+@SETTINGS
+@given(records=installed_records(), spec=st.sampled_from(SPECS))
+def test_odd_installed_records_give_an_answer_or_a_conda_error(monkeypatch, records, spec):
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory) / "chan"
+        packages = {f"{n}-1.0-0.tar.bz2": {"name": n, "version": "1.0", "build": "0",
+                                           "build_number": 0, "depends": []} for n in NAMES}
+        for subdir, document in ((SUBDIR, {"info": {"subdir": SUBDIR}, "packages": packages}),
+                                 ("noarch", {})):
+            (root / subdir).mkdir(parents=True)
+            (root / subdir / "repodata.json").write_text(json.dumps(document))
+        meta = Path(directory) / "env" / "conda-meta"
+        meta.mkdir(parents=True)
+        (meta / "history").write_text("")
+        for record in records:
+            record.setdefault("channel", f"file://{root}/{SUBDIR}")
+            (meta / f"{record['name']}-1.0-0.json").write_text(json.dumps(record))
+        with monkeypatch.context() as patch:
+            patch.setenv("CONDA_PKGS_DIRS", str(Path(directory) / "pkgs"))
+            SubdirData.clear_cached_local_channel_data(exclude_file=False)
+            PrefixData._cache_.clear()
+            solver = AltSolver(str(meta.parent), [str(root)], (SUBDIR, "noarch"),
+                               specs_to_add=[spec])
+            try:
+                solver.solve_final_state()
+            except PackageRecordError as exc:
+                assert "conda-meta" in str(exc)  # it names the installed record's file
+            except CondaError:
+                pass

@@ -7,6 +7,7 @@ these tests pin down the rules themselves, independently of the engine.
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -25,6 +26,7 @@ from conda.models.match_spec import MatchSpec  # noqa: E402
 from fakes import fresh_conda_state, record, write_channel, write_prefix  # noqa: E402,F401
 
 from conda_altsolver import state  # noqa: E402
+from conda_altsolver.errors import PackageRecordError  # noqa: E402
 from conda_altsolver.solver import AltSolver  # noqa: E402
 
 pytestmark = pytest.mark.conda
@@ -117,6 +119,26 @@ def test_collect_reads_prefix_history_and_pins(env, monkeypatch):
     assert all(p.optional for p in inp.pinned)
     assert any(rec.name == "__cuda" and rec.version == "11.0" for rec in inp.virtual)
     assert [str(s) for s in inp.track_features] == ["*[track_features=mkl]"]
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("depends", None, "Value for depends cannot be None"),
+    ("track_features", 5, "'int' object is not iterable"),
+    ("timestamp", [], "Invalid value [] for timestamp"),
+])
+def test_an_unreadable_installed_record_is_named(tmp_path, field, value, words):
+    """conda's ``PrefixRecord`` refuses the file with a bare ``TypeError`` (a traceback for
+    classic); the solve names the ``conda-meta`` file instead."""
+    channel = write_channel(tmp_path, "chan", INSTALLED)
+    prefix = write_prefix(tmp_path, channel, INSTALLED)
+    path = next((prefix / "conda-meta").glob("zlib-*.json"))
+    fields = json.loads(path.read_text())
+    fields[field] = value
+    path.write_text(json.dumps(fields))
+    solver = AltSolver(prefix, [channel], specs_to_add=["zlib"])
+    with pytest.raises(PackageRecordError) as raised:
+        state.collect_input(solver, state.normalize_modifiers())
+    assert str(path) in str(raised.value) and words in str(raised.value)
 
 
 def test_ignore_pinned_drops_pins(env):
