@@ -68,8 +68,7 @@ def record_error(fields, exc: Exception) -> PackageRecordError:
 
 def conda_refusal(record: str, exc: Exception) -> PackageRecordError:
     """``PackageRecordError`` for the record described by ``record``, in conda's words."""
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return PackageRecordError(record, f"conda cannot read it ({reason})")
+    return PackageRecordError(record, f"conda cannot read it ({first_line(exc)})")
 
 
 def unreadable_prefix_record(prefix: str, exc: Exception) -> PackageRecordError:
@@ -121,9 +120,9 @@ def from_engine(
     if isinstance(exc, InvalidRecord):
         return PackageRecordError(record_label(exc.record), f"{exc.field!r} {exc.reason}")
     if isinstance(exc, InvalidVersion):
-        return InvalidVersionSpec(_first_line(exc), "not a valid conda version")
+        return InvalidVersionSpec(first_line(exc), "not a valid conda version")
     if isinstance(exc, InvalidSpec):
-        return InvalidMatchSpec(_first_line(exc), "not a valid match spec")
+        return InvalidMatchSpec(first_line(exc), "not a valid match spec")
     if isinstance(exc, PackagesNotFound):
         chains = exc.chains or tuple((spec,) for spec in exc.specs)
         error = ResolvePackageNotFound([chain_specs(chain) for chain in chains])
@@ -234,5 +233,7 @@ def _plain(spec: MatchSpec) -> str:
     return str(MatchSpec(spec, target=None))
 
 
-def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+def first_line(exc: Exception) -> str:
+    """The first line of an exception's message (its type's name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

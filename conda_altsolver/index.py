@@ -68,7 +68,7 @@ from conda.models.version import VersionOrder
 
 from .engine.repo import Repo, tracking_index
 from .engine.repodata import RepodataError, load_repodata
-from .errors import conda_refusal, record_error
+from .errors import conda_refusal, first_line, record_error
 from .newer import fields_filter, keep_records
 
 if TYPE_CHECKING:
@@ -683,8 +683,8 @@ def _conda_read_error(subdir_data: SubdirData, exc: Exception) -> RepodataReadEr
         path, in_conda_cache = url_to_path(f"{url}/{REPODATA_FN}"), False
     else:
         path, in_conda_cache = str(subdir_data.cache_path_json), True
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return RepodataReadError(path, url, f"conda cannot read it ({reason})", in_conda_cache)
+    return RepodataReadError(path, url, f"conda cannot read it ({first_line(exc)})",
+                             in_conda_cache)
 
 
 def _query(subdir_data: SubdirData, name: str):

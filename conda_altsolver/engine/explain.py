@@ -595,8 +595,9 @@ def _phrase(universe: _Universe, cause) -> tuple:
 
 
 def _first_invalid(universe: _Universe, rids) -> str:
-    """" (why the first invalid one is)" for records dropped for an invalid dependency or
-    constraint spec: which text, and what is wrong with it; "" if none is found."""
+    """What follows "has invalid dependency specs" for records dropped for one: the first
+    dependency or constraint text of theirs that does not parse, and why, in parentheses
+    ("" when none is found)."""
     records = universe.pool.records
     for rid in sorted(rids):
         record = records[rid]
