@@ -322,8 +322,11 @@ class Pool:
             if deps is _UNSET:
                 deps = self._deps_by_text[key] = self._merge_deps(
                     depends, constrains or (), features)
-        except TypeError:  # an unhashable entry: no spec string
-            deps = None
+        except TypeError as exc:  # an unhashable entry: no spec string
+            culprit = invalid_record((record,))
+            if culprit is None:
+                raise
+            raise culprit from exc
         if deps is None:  # an invalid spec, or an entry that is no spec string at all
             culprit = invalid_record((record,))
             if culprit is not None:
