@@ -44,6 +44,11 @@ from .engine.record_check import record_problem
 log = getLogger("conda.altsolver.errors")
 
 
+#: what conda's own reading of a malformed record raises (its ``ValidationError`` is a
+#: ``TypeError``): caught where conda reads records for us, and turned into a message
+CONDA_REFUSALS = (TypeError, ValueError, AttributeError, KeyError, OverflowError)
+
+
 class PackageRecordError(CondaError):
     """A package record (of a channel's repodata, or of an environment) that cannot be used:
     a field of the wrong type, or a version conda rejects. Classic fails on such a record
@@ -76,9 +81,11 @@ def unreadable_prefix_record(prefix: str, exc: Exception) -> PackageRecordError:
     first ``conda-meta`` file of ``prefix`` that ``PrefixRecord`` refuses is named."""
     meta = Path(prefix) / "conda-meta"
     for path in sorted(meta.glob("*.json")):
+        if len(path.stem.rsplit("-", 2)) != 3:  # conda reads name, version, build from it
+            return PackageRecordError(str(path), "its file name is not name-version-build")
         try:
             PrefixRecord(**json.loads(path.read_text(encoding="utf-8")))
-        except (TypeError, ValueError, AttributeError, OSError) as error:
+        except (*CONDA_REFUSALS, OSError) as error:
             return conda_refusal(str(path), error)
     return conda_refusal(f"installed in {prefix}", exc)
 

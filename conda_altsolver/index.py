@@ -68,7 +68,7 @@ from conda.models.version import VersionOrder
 
 from .engine.repo import Repo, tracking_index
 from .engine.repodata import RepodataError, load_repodata
-from .errors import conda_refusal, first_line, record_error
+from .errors import CONDA_REFUSALS, conda_refusal, first_line, record_error
 from .newer import fields_filter, keep_records
 
 if TYPE_CHECKING:
@@ -272,7 +272,7 @@ class SolverIndex:
                 names = {rec.name for rec in subdir_data.iter_records()}
         except CondaError:
             raise
-        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        except CONDA_REFUSALS as exc:
             # conda's own reading refused the file (a foreign subdir, a field of the wrong
             # type) with a bare exception: a traceback for classic, a message here
             raise _conda_read_error(subdir_data, exc) from exc
@@ -593,7 +593,7 @@ def package_record(fields: dict, channel: Channel) -> PackageRecord:
     fields["schannel"] = channel.canonical_name
     try:
         return PackageRecord(**fields)
-    except (TypeError, ValueError, AttributeError) as exc:
+    except CONDA_REFUSALS as exc:
         raise record_error(raw, exc) from exc
 
 
@@ -692,7 +692,7 @@ def _query(subdir_data: SubdirData, name: str):
     field of the wrong type: conda's bare ``TypeError``) is a ``PackageRecordError``."""
     try:
         return tuple(subdir_data.query(name))
-    except (TypeError, ValueError, AttributeError) as exc:
+    except CONDA_REFUSALS as exc:
         raise conda_refusal(f"named {name!r} in {subdir_data.url_w_subdir}", exc) from exc
 
 
@@ -716,5 +716,5 @@ def _record_from_shard(raw: dict, filename: str, base_url: str, channel: Channel
     fields["channel"] = channel
     try:
         return PackageRecord(**fields)
-    except (TypeError, ValueError, AttributeError) as exc:
+    except CONDA_REFUSALS as exc:
         raise record_error(raw, exc) from exc

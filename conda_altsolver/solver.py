@@ -545,8 +545,11 @@ class _EngineQueries:
     def inconsistent(self, records) -> list:
         """classic's ``bad_installed``: the records of ``records`` that cannot hold together."""
         records = list(records)
-        found = self._timed("consistency check", engine.inconsistent_records,
-                            [to_engine_record(rec) for rec in records])
+        try:
+            found = self._timed("consistency check", engine.inconsistent_records,
+                                [to_engine_record(rec) for rec in records])
+        except engine.EngineError as exc:
+            raise self._convert(exc) from exc
         return [records[i] for i in found]
 
     def channel_copies(self, records) -> tuple:

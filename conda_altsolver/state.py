@@ -28,6 +28,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from logging import getLogger
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from conda.base.constants import DepsModifier, UpdateModifier
@@ -45,8 +46,9 @@ from conda.exceptions import (
 )
 from conda.history import History
 from conda.models.match_spec import MatchSpec
+from conda.models.version import VersionOrder
 
-from .errors import unreadable_prefix_record
+from .errors import CONDA_REFUSALS, PackageRecordError, first_line, unreadable_prefix_record
 from .prefix_graph import PrefixGraph
 
 if TYPE_CHECKING:
@@ -191,11 +193,23 @@ def _installed_records(prefix: str) -> dict:
     """name -> installed record; a record conda cannot read (a field of the wrong type in its
     ``conda-meta`` file: conda's bare ``TypeError``) is a ``PackageRecordError`` naming it."""
     try:
-        return {record.name: record for record in PrefixData(prefix).iter_records()}
+        installed = {record.name: record for record in PrefixData(prefix).iter_records()}
     except CondaError:
         raise
-    except (TypeError, ValueError, AttributeError) as exc:
+    except CONDA_REFUSALS as exc:
         raise unreadable_prefix_record(prefix, exc) from exc
+    for record in installed.values():
+        # conda reads an installed version only when it makes the record's spec, and an empty
+        # one then fails with an IndexError: check each here, where the file can be named
+        try:
+            VersionOrder(record.version)
+        except (CondaError, *CONDA_REFUSALS, IndexError) as exc:
+            stem = f"{record.name}-{record.version}-{record.build}"
+            raise PackageRecordError(
+                str(Path(prefix, "conda-meta", f"{stem}.json")),
+                f"'version' is {record.version!r}, not a valid conda version "
+                f"({first_line(exc)})") from exc
+    return installed
 
 
 @dataclass

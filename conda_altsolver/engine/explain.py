@@ -31,7 +31,7 @@ from .chains import (
     classify_chains,
     unprovided_root,
 )
-from .errors import InvalidSpec, InvalidVersion, PackagesNotFound
+from .errors import PackagesNotFound
 from .gcpause import gc_paused
 from .request import role_of
 from .spec import parse_spec
@@ -604,7 +604,7 @@ def _first_invalid(universe: _Universe, rids) -> str:
         for text in (*(record.get("depends") or ()), *(record.get("constrains") or ())):
             try:
                 parse_spec(text)
-            except (InvalidSpec, InvalidVersion) as exc:
+            except ValueError as exc:  # InvalidSpec and InvalidVersion are ValueErrors
                 return f" ({exc})"
     return ""
 

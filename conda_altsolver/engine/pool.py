@@ -138,7 +138,7 @@ class Pool:
                 order = [i for i in order if found[i].get("package_type") in _UNMANAGEABLE]
             channels = set(_column(found, "channel"))
             loaded = self._add_group(found, name)
-        except (InvalidVersion, TypeError, AttributeError) as exc:
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
             culprit = invalid_record(found)
             if culprit is None:
                 raise
@@ -226,10 +226,11 @@ class Pool:
         a feature's matches are tried in this order, and no answer may depend on which names
         an earlier reduction on this pool happened to load first."""
         if feature not in self._complete_features:
-            self._complete_features.add(feature)
             if not self.policy.grown_index or feature in self._grown_features():
                 for name in self._names_tracking(feature):
                     self.group(name)
+            # only now: a group that raised (InvalidRecord) leaves the feature to load again
+            self._complete_features.add(feature)
         ids = self._trackers.get(feature, [])
         if feature not in self._trackers_ordered:
             self._trackers_ordered.add(feature)

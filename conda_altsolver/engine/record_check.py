@@ -56,6 +56,12 @@ def record_problem(record) -> tuple[str, str] | None:
         value = get(field)
         if value is not None and not isinstance(value, kinds):
             return field, f"is {_shown(value)}, not {what}"
+    timestamp = get("timestamp")
+    if timestamp is not None:
+        try:
+            float(timestamp)  # the keys divide a timestamp in milliseconds by 1000
+        except OverflowError:
+            return "timestamp", f"is {_shown(timestamp)}, too large for a time"
     for field in _TEXT_LISTS:
         value = get(field)
         if value is None:

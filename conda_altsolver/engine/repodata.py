@@ -32,7 +32,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from . import cache as _cache
-from .errors import EngineError, InvalidVersion
+from .errors import EngineError
 from .gcpause import gc_paused
 from .policy import one_channel_order
 from .repo import Repo, tracking_index
@@ -315,7 +315,7 @@ def _add_orders(groups: dict, info: dict) -> None:
             continue
         try:
             order = one_channel_order(records)
-        except (InvalidVersion, TypeError):  # the reader's own keys raise it again, in place
+        except (ValueError, TypeError, OverflowError):  # the reader's keys raise it again
             continue
         groups[name] = (conda_entries, tar_entries, tuple(order))
 

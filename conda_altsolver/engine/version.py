@@ -257,30 +257,35 @@ def version_key(text: str, _keys=_KEYS, _components=_COMPONENTS) -> tuple:
         if text.__class__ is Version:
             return text
         raise InvalidVersion(f"invalid version {text!r}: not a string")
-    # One regex picks the common case; everything else (whitespace, '-', '!', '+', a trailing
-    # '_', errors) goes the general way.
-    norm = text.lower()
-    if _plain(norm) is None:
-        key = _build_key(text)
-    else:
-        # the common case, inlined: epoch 0, no local part, no trailing '_'
-        built = [0]
-        zeros = 0
-        for component in norm.replace("_", ".").split("."):
-            entry = _components.get(component) or _component(component)
-            if entry is None:
-                raise InvalidVersion(f"invalid version {text!r}: empty version component")
-            tag = entry[1]
-            if tag is None:
-                zeros += 1
-            elif zeros:
-                built += (tag, zeros if tag == 0 else -zeros)
-                built += entry[2]
-                zeros = 0
-            else:
-                built += entry[3]
-        built += _ENDS  # end of the release part, and the empty local part
-        key = tuple(built)
+    try:
+        # One regex picks the common case; everything else (whitespace, '-', '!', '+', a
+        # trailing '_', errors) goes the general way.
+        norm = text.lower()
+        if _plain(norm) is None:
+            key = _build_key(text)
+        else:
+            # the common case, inlined: epoch 0, no local part, no trailing '_'
+            built = [0]
+            zeros = 0
+            for component in norm.replace("_", ".").split("."):
+                entry = _components.get(component) or _component(component)
+                if entry is None:
+                    raise InvalidVersion(f"invalid version {text!r}: empty version component")
+                tag = entry[1]
+                if tag is None:
+                    zeros += 1
+                elif zeros:
+                    built += (tag, zeros if tag == 0 else -zeros)
+                    built += entry[2]
+                    zeros = 0
+                else:
+                    built += entry[3]
+            built += _ENDS  # end of the release part, and the empty local part
+            key = tuple(built)
+    except InvalidVersion:
+        raise
+    except ValueError:  # int() refuses a number of over 4,300 digits (conda's too)
+        raise InvalidVersion(f"invalid version {text!r}: a number too long") from None
     _keys[text] = key
     return key
 

@@ -520,6 +520,7 @@ MALFORMED_FIELDS = [
     ({"license": ["a"]}, "conda cannot read it", "license"),
     ({"noarch": 5}, "conda cannot read it (5 is not a valid NoarchType)", "NoarchType"),
     ({"package_type": 5}, "'package_type' is 5, not a string", "PackageType"),
+    ({"timestamp": 10**400}, "'timestamp' is 1000", "'bad'"),
 ]
 
 

@@ -141,6 +141,25 @@ def test_an_unreadable_installed_record_is_named(tmp_path, field, value, words):
     assert str(path) in str(raised.value) and words in str(raised.value)
 
 
+@pytest.mark.parametrize("version", ["1..0", ""])
+def test_an_installed_version_conda_rejects_is_named(tmp_path, version):
+    """conda reads an installed record's version only when it makes its spec (an empty one
+    then fails with an ``IndexError``): the solve names the ``conda-meta`` file first."""
+    channel = write_channel(tmp_path, "chan", INSTALLED)
+    prefix = write_prefix(tmp_path, channel, INSTALLED)
+    path = next((prefix / "conda-meta").glob("zlib-*.json"))
+    fields = json.loads(path.read_text())
+    fields["version"] = version
+    path.unlink()
+    path = path.with_name(f"zlib-{version}-{fields['build']}.json")
+    path.write_text(json.dumps(fields))
+    solver = AltSolver(prefix, [channel], specs_to_add=["zlib"])
+    with pytest.raises(PackageRecordError) as raised:
+        state.collect_input(solver, state.normalize_modifiers())
+    assert str(path) in str(raised.value)
+    assert f"'version' is {version!r}, not a valid conda version" in str(raised.value)
+
+
 def test_ignore_pinned_drops_pins(env):
     inp = env(pins=["numpy 1.20"], ignore_pinned=True)
     assert inp.pinned == ()

@@ -7,7 +7,14 @@ import json
 
 import pytest
 
-from conda_altsolver.engine import InvalidRecord, Policy, Repo, SpecRequest, solve
+from conda_altsolver.engine import (
+    InvalidRecord,
+    Policy,
+    Repo,
+    SpecRequest,
+    Unsatisfiable,
+    solve,
+)
 from conda_altsolver.engine.pool import Pool
 from conda_altsolver.engine.record_check import invalid_record, record_problem
 from conda_altsolver.engine.repodata import load_repodata
@@ -34,6 +41,8 @@ MALFORMED = [
     ({"track_features": ["x", 3]}, "track_features", "['x', 3]"),
     ({"features": 7}, "features", "is 7"),
     ({"timestamp": "2020-01-01"}, "timestamp", "not a number"),
+    ({"timestamp": 10**400}, "timestamp", "too large for a time"),
+    ({"version": "1." + "1" * 5000}, "version", "a number too long"),
 ]
 
 #: values odd but readable: classic takes them, and so does the engine
@@ -95,6 +104,27 @@ def test_values_that_fail_only_side_by_side_name_the_odd_record():
     records = [record("a", build="0", build_number=0), record("a", build="1", build_number="1")]
     with pytest.raises(InvalidRecord, match="a-1.0-1.tar.bz2: 'build_number' is '1'"):
         _solve(records, ["a"])
+
+
+def test_a_feature_whose_tracker_failed_to_load_fails_again():
+    """A feature's trackers load as a whole or not at all: after one raised, a solve on the
+    same memo (the adapter carries one across a conda solve) raises again rather than
+    finding no tracker and calling the request unsatisfiable."""
+    from conda_altsolver.engine import ValidityMemo
+
+    records = [record("bad", "1..0", track_features="f"), record("good", track_features="f"),
+               record("app", "2.0", features="f")]
+    repo = Repo.from_records(records)
+    memo = ValidityMemo()
+    for _ in range(2):
+        with pytest.raises(InvalidRecord, match="'version' is '1..0'"):
+            solve([repo], [SpecRequest("app 2.0")], policy=Policy(), memo=memo)
+
+
+def test_an_unparseable_number_in_a_dependency_is_explained():
+    with pytest.raises(Unsatisfiable) as raised:
+        _solve([record("a", depends=["b >=" + "1" * 5000]), record("b")], ["a"])
+    assert "invalid dependency specs (invalid match spec 'b >=111" in raised.value.explanation
 
 
 def test_a_failed_group_adds_nothing_to_the_pool():
