@@ -125,7 +125,7 @@ def from_engine(
 ) -> Exception:
     """The conda exception for an engine exception (raise the result ``from exc``)."""
     if isinstance(exc, InvalidRecord):
-        return PackageRecordError(record_label(exc.record), f"{exc.field!r} {exc.reason}")
+        return record_error(exc.record, exc)  # names the field InvalidRecord named
     if isinstance(exc, InvalidVersion):
         return InvalidVersionSpec(first_line(exc), "not a valid conda version")
     if isinstance(exc, InvalidSpec):
