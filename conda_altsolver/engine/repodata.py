@@ -117,14 +117,23 @@ def load_repodata(
     )
 
     orders: dict[str, tuple] = {}  # name -> its records' best-first order, where cached
+    # name -> (block, its records): a block held in memory (no cache, or a small file's
+    # just written) gives the same dicts on every load, and materialising is not idempotent
+    # (python's added "pip"); a block read from the cache is new dicts each time
+    made: dict[str, tuple] = {}
 
     def load(name: str) -> list[dict]:
         block = source.block(name)
         if block is None:
             return []
+        known = made.get(name)
+        if known is not None and known[0] is block:
+            return list(known[1])
         records, order = materialise(block)
         if order is not None:
             orders[name] = order
+        if source.reader is None:
+            made[name] = (block, records)
         return records
 
     tracking = source.info.get(TRACKING_KEY, {})

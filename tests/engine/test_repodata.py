@@ -167,6 +167,16 @@ def test_add_pip(tmp_path, load):
     assert deps == [["zlib", "pip"], []]
 
 
+def test_add_pip_once_however_often_taken(tmp_path, load):
+    """``take`` does not keep the records: a second one materialises the name again, which
+    must not add "pip" again to records held in memory (no cache, a small file's cold load)."""
+    packages = {"python-3.9-0.tar.bz2": record("python", "3.9", depends=["zlib"])}
+    repo = load(write_repodata(tmp_path, packages), add_pip=True)
+    taken = [repo.take("python") for _ in range(3)]
+    assert [records[0]["depends"] for records in taken] == [["zlib", "pip"]] * 3
+    assert repo.get("python")[0]["depends"] == ["zlib", "pip"]
+
+
 @pytest.mark.parametrize(
     "content, reason",
     [
