@@ -121,6 +121,28 @@ def test_a_feature_whose_tracker_failed_to_load_fails_again():
             solve([repo], [SpecRequest("app 2.0")], policy=Policy(), memo=memo)
 
 
+def test_a_reduction_interrupted_mid_walk_leaves_the_memo_sound():
+    """The bad record is met in the last walk (``is_valid``), after verdicts on the way were
+    taken: the memo keeps only verdicts whose judgment finished (each as a finished run
+    would have left it), so the same request fails again and other requests get the
+    answers a fresh memo gives."""
+    from conda_altsolver.engine import ValidityMemo
+
+    records = [record("app", "2.0", depends=["mid", "other"]), record("app", "1.0"),
+               record("other", depends=["leaf"]), record("leaf"), record("mid", depends=["bad"]),
+               record("bad", "1..0")]
+    repo = Repo.from_records(records)
+    memo = ValidityMemo()
+    for _ in range(2):
+        with pytest.raises(InvalidRecord, match="'version' is '1..0'"):
+            solve([repo], [SpecRequest("app")], policy=Policy(), memo=memo)
+    for specs in (["other"], ["app 1.0"], ["app 1.0", "other"]):
+        fresh = solve([repo], [SpecRequest(s) for s in specs], policy=Policy())
+        kept = solve([repo], [SpecRequest(s) for s in specs], policy=Policy(), memo=memo)
+        assert [(r["name"], r["version"]) for r in kept] == [
+            (r["name"], r["version"]) for r in fresh]
+
+
 def test_an_unparseable_number_in_a_dependency_is_explained():
     with pytest.raises(Unsatisfiable) as raised:
         _solve([record("a", depends=["b >=" + "1" * 5000]), record("b")], ["a"])
