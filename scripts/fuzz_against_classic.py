@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -63,6 +65,54 @@ class _Timeout(BaseException):
 
 def _on_alarm(*_):
     raise _Timeout
+
+
+class Watchdog:
+    """Ends a run that a solve holds past its limits.
+
+    The per-solve timeouts are ``SIGALRM``, whose handler runs only between bytecodes: a
+    solve inside C code (classic's pycosat on a hard problem) holds it off, and with it the
+    loop's test of ``--minutes``. This thread still runs then (pycosat
+    lets go of the GIL): when a case outlives its own limit, or the run its deadline, by
+    ``GRACE`` seconds, it prints where the run stopped and the counts so far, then ends
+    the process (exit code 2). The report already holds every mismatch found."""
+
+    GRACE = 30
+
+    def __init__(self, deadline: float, seed: int, start: int, counts: dict):
+        self.deadline = deadline
+        self.seed = seed
+        self.start = start
+        self.counts = counts
+        self._case: tuple | None = None  # (number, time by which it must be over)
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def case(self, number: int, seconds: float) -> None:
+        """Case ``number`` starts and may take ``seconds``."""
+        self._case = (number, time.time() + seconds)
+
+    def done(self) -> None:
+        self._case = None
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(1)
+            case = self._case
+            if case is None:
+                continue
+            number, limit = case
+            now = time.time()
+            if now > limit + self.GRACE:
+                self._stop(number, f"case {number} ran past its time limit")
+            elif now > self.deadline + self.GRACE:
+                self._stop(number, f"the deadline passed while case {number} ran")
+
+    def _stop(self, number: int, why: str) -> None:
+        print(f"{why}, inside code the timeout cannot interrupt; stopped (go on with "
+              f"--start {number + 1})", flush=True)
+        print(f"seed {self.seed}, cases {self.start}..{number - 1}: "
+              f"{json.dumps(self.counts)}", flush=True)
+        os._exit(2)
 
 
 class Sources:
@@ -268,11 +318,14 @@ def run(args) -> int:
     mismatches = json.loads(report.read_text()) if report.exists() else []
     counts = {"compared": 0, "classic-timeout": 0, "mismatch": 0}
     deadline = time.time() + args.minutes * 60
+    watchdog = Watchdog(deadline, args.seed, args.start, counts)
     number = args.start
     while time.time() < deadline and number < args.start + args.count:
         case = make_case(sources, args.seed, number, args.targets, args.max_specs)
         start = time.perf_counter()
+        watchdog.case(number, args.classic_timeout + args.engine_timeout)
         agree, expected, got = comparer.compare(case)
+        watchdog.done()
         seconds = time.perf_counter() - start
         engine_seconds = comparer.engine_seconds if agree is not None else 0.0
         if agree is None:

@@ -55,6 +55,7 @@ from cases import convert_test_index  # noqa: E402  (a test index as a local cha
 # the engine fuzz's case drawing, options, alarm and report writing
 from fuzz_against_classic import (  # noqa: E402
     Sources,
+    Watchdog,
     _make_spec,
     _on_alarm,
     _pick_names,
@@ -411,6 +412,7 @@ def run(args) -> int:
     mismatches = json.loads(report.read_text()) if report.exists() else []
     counts = {"compared": 0, "mismatch": 0}
     deadline = time.time() + args.minutes * 60
+    watchdog = Watchdog(deadline, args.seed, args.start, counts)
     number = args.start
     while time.time() < deadline and number < args.start + args.count:
         case = make_case(sources, args.seed, number, configs)
@@ -424,7 +426,9 @@ def run(args) -> int:
             number += 1
             continue
         start = time.perf_counter()
+        watchdog.case(number, 2 * args.timeout)
         agree, expected, got = compare(case, args.timeout)
+        watchdog.done()
         if not args.recheck:  # for the run that asked for this one
             print(f"altsolver-answer {_digest(got)}", flush=True)
         elif agree is False and _agrees_when_run_again(args, number, _digest(got)):

@@ -119,3 +119,33 @@ def test_where_classic_stops_optimising_the_answer_is_the_optimum(tmp_path, data
     assert {"libzlib-1.3.1-hd590300_0", "libxcrypt-4.4.36-hd590300_1",
             "sysroot_linux-aarch64-2.28-h05a177a_2"} <= names
     assert answers["classic"] != answers["ours"]
+
+
+_STUCK_CASE = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import fuzz_against_classic as fuzz
+fuzz.Watchdog.GRACE = 0
+watchdog = fuzz.Watchdog(time.time() + float(sys.argv[2]), 5, 3, {"compared": 2})
+watchdog.case(5, float(sys.argv[3]))
+time.sleep(60)  # a solve the alarm cannot interrupt
+print("not stopped")
+"""
+
+
+@pytest.mark.parametrize("seconds_left, case_limit, why", [
+    (600, 0.5, "case 5 ran past its time limit"),
+    (0.5, 600, "the deadline passed while case 5 ran"),
+])
+def test_a_case_stuck_in_c_code_ends_the_run_at_its_limit(seconds_left, case_limit, why):
+    """A classic solve inside pycosat holds off the alarm of ``--timeout`` and the loop's
+    test of ``--minutes`` (a run once went on past its deadline until stopped by hand): the
+    watchdog thread still stops the run, saying where, with the counts so far."""
+    done = subprocess.run(
+        [sys.executable, "-c", _STUCK_CASE, str(ROOT / "scripts"), str(seconds_left),
+         str(case_limit)], capture_output=True, text=True, timeout=50)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stdout.splitlines() == [
+        f"{why}, inside code the timeout cannot interrupt; stopped (go on with --start 6)",
+        'seed 5, cases 3..4: {"compared": 2}',
+    ]
