@@ -193,6 +193,85 @@ class Encoder:
             solver.add_clause([-var] + tracker_vars, reason=reason)
         return var
 
+    def installed_everywhere(self) -> list:
+        """Names installed in every model of the clauses so far and to come, as far as the
+        level-0 assignment shows (call between solves): each required request's name when
+        its selector holds and its candidates share one name, then, name by name, the
+        names that each of a name's possible records requires (a plain dependency: its
+        "requires" clause holds whenever the record does). A record is possible unless it,
+        or every candidate of one of its plain dependencies, is false at level 0; that
+        second test is made only for a record that would narrow what the name's records
+        before it (best first) require. An under-approximation: what the optimizer needs
+        to prove a package count without a search (``Optimizer(held=...)``). Nothing for
+        an encoding that gives some records only part of their clauses (``clauses_of``)."""
+        if self.clauses_of is not None or not self.solver.propagate():
+            return []
+        vals = self.solver.assignment
+        rec_var = self.rec_var
+        names = self.pool.names
+        todo = []
+        for selector, cands in self._roots:
+            if vals[2 * selector] == 1 and cands:
+                rids = [self.var_rec[var] for var in cands]
+                if len({names[rid] for rid in rids}) == 1:
+                    todo.append(rids)
+        found = dict.fromkeys(names[rids[0]] for rids in todo)
+        groups = self.groups
+        deps_of = self.pool.deps
+        dead: dict = {}  # plain dependency -> every candidate false at level 0
+        while todo:
+            shared = None
+            for rid in todo.pop():
+                var = rec_var.get(rid)
+                deps = None if var is not None and vals[2 * var] == 2 else deps_of(rid)
+                if deps is None:  # false at level 0, or an invalid record (false as well)
+                    continue
+                these = self._required_names(deps)
+                if shared is None:
+                    shared = these
+                elif not these >= shared and not self._ruled_out(deps, dead):
+                    shared = shared & these
+                if not shared:
+                    break
+            for name in shared or ():
+                if name not in found:
+                    found[name] = None
+                    todo.append(groups[name])
+        return list(found)
+
+    def _required_names(self, deps) -> set:
+        """Names of the reduced index that a record with ``deps`` needs installed."""
+        groups = self.groups
+        is_plain = self._is_plain
+        return {dep.name for dep in deps if dep.name in groups and is_plain(dep)}
+
+    def _ruled_out(self, deps, dead: dict) -> bool:
+        """Some plain dependency among ``deps`` has every reduced candidate false at level 0
+        (``dead`` remembers each verdict); a candidate of a name not encoded yet has no
+        variable, so it is not false."""
+        groups = self.groups
+        for dep in deps:
+            if dep.name not in groups or not self._is_plain(dep):
+                continue
+            verdict = dead.get(dep)
+            if verdict is None:
+                verdict = dead[dep] = self._candidates_false(dep)
+            if verdict:
+                return True
+        return False
+
+    def _candidates_false(self, dep) -> bool:
+        vals = self.solver.assignment
+        cands = self._dep_cands.get(dep)
+        if cands is not None:
+            return all(vals[2 * var] == 2 for var in cands)
+        group = self.groups[dep.name]
+        if not dep.spec.is_name_only:
+            mask = self.pool.dep_mask(dep)
+            group = [rid for rid in group if (mask >> rid) & 1]
+        rec_var = self.rec_var
+        return all(rid in rec_var and vals[2 * rec_var[rid]] == 2 for rid in group)
+
     def in_reduced(self, rid: int) -> bool:
         if self._reduced is None:
             self._reduced = {r for ids in self.groups.values() for r in ids}

@@ -12,6 +12,9 @@ We do the same in one incremental solver (``engine-algorithms.md`` §3.5, option
   probe fails, the activation literal is set false for good.
 
 A lower bound (``lower_bound``) skips the final failing probe when the model already meets it.
+So do terms known to hold in every model (``held``, per objective: classic's package count
+over the names every model installs): when the model's true terms are only those, it is
+optimal without a probe, and the other terms are forbidden for good (units, not a bound).
 
 The sum's bounds count a ladder per exclusive group (``exclusive``: a name's records): one
 variable per coefficient level, "the group's true term weighs at least this", each implying
@@ -100,12 +103,15 @@ class Optimizer:
     with the others.
     """
 
-    def __init__(self, solver, objectives=(), exclusive=None):
+    def __init__(self, solver, objectives=(), exclusive=None, held=None):
         """``objectives``: (label, terms) in order; ``run`` minimises them. ``exclusive``:
         literal -> a group key or None; literals with the same key are never true together
-        (the sums count them through a ladder)."""
+        (the sums count them through a ladder). ``held``: label -> a function returning a
+        set of literals true in every model of the clauses so far and to come (any subset
+        of those is sound), called when that objective's minimisation starts."""
         self.solver = solver
         self.exclusive = exclusive
+        self.held = held or {}
         self.objectives = list(objectives)
         self.model: set | None = None  # set of true variables
         self.values: dict[str, int] = {}
@@ -174,16 +180,23 @@ class Optimizer:
 
     def _minimized(self, label: str, objective: _Objective, lower_bound: int) -> int:
         solver = self.solver
-        if not objective.terms:
-            return 0
         true = self._true
-        if max(coeff for _, coeff in objective.terms) > 1:
-            self._minimize_peak(objective)
         terms = objective.terms
         total = sum(coeff for lit, coeff in terms if true(lit))
         if total == 0:
             solver.add_units([-lit for lit, _ in terms], reason=("objective", label))
             return 0
+        held = self._held(label, terms, total)
+        if max(coeff for _, coeff in terms) > 1:
+            self._minimize_peak(objective, held)
+            terms = objective.terms
+            total = sum(coeff for lit, coeff in terms if true(lit))
+        floor = sum(coeff for lit, coeff in terms if lit in held)
+        if floor == total:  # no model does better, nor equals it with another term true
+            solver.add_units([-lit for lit, _ in terms if lit not in held],
+                             reason=("objective", label))
+            return total
+        lower_bound = max(lower_bound, floor)
         pairs = self._sum_pairs(label, terms)
         permanent = solver.add_pb_le(pairs, total)  # classic keeps each optimum as a bound
         objective.bounds.append(permanent)
@@ -191,12 +204,30 @@ class Optimizer:
             total = self._minimize_sum(label, objective, pairs, total, lower_bound, permanent)
         return total
 
-    def _minimize_peak(self, objective: _Objective) -> None:
-        """Lower the largest true coefficient as far as it goes; forbid the terms above it."""
+    def _held(self, label: str, terms: list, total: int) -> set:
+        """Literals of ``terms`` true in every model: the ones level 0 fixes, and when they
+        do not account for the model's ``total``, what ``held[label]`` finds."""
+        solver = self.solver
+        if not solver.propagate():
+            return set()
+        value = solver.value
+        held = {lit for lit, _ in terms if value(lit)}
+        finder = self.held.get(label)
+        if finder is not None and sum(coeff for lit, coeff in terms if lit in held) < total:
+            held.update(finder())
+        if not all(self._true(lit) for lit in held):
+            raise RuntimeError(f"{label}: a literal said to hold in every model is false in "
+                               f"the model found")
+        return held
+
+    def _minimize_peak(self, objective: _Objective, held: set) -> None:
+        """Lower the largest true coefficient as far as it goes (not below a ``held`` term's);
+        forbid the terms above it."""
         solver = self.solver
         true = self._true
         peak = max((coeff for lit, coeff in objective.terms if true(lit)), default=0)
-        while peak > 0:
+        floor = max((coeff for lit, coeff in objective.terms if lit in held), default=0)
+        while peak > floor:
             # terms joining during this solve are not assumed false; the next round sees them
             if not self._resolve([-lit for lit, coeff in objective.terms if coeff >= peak]):
                 break

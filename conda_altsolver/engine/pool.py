@@ -598,12 +598,16 @@ class Pool:
 
 
 def id_mask(ids) -> int:
-    """The bitset of ``ids``. Set bit by bit over the ids' own span, then shifted once: a
-    name's ids are consecutive, often far up in a large pool, where each ``|= 1 << rid``
-    would copy the whole (long) int."""
+    """The bitset of ``ids`` (distinct). Set bit by bit over the ids' own span, then shifted
+    once: a name's ids are consecutive, often far up in a large pool, where each
+    ``|= 1 << rid`` would copy the whole (long) int; a run of consecutive ids (a whole
+    group, or a slice of one) fills its span at once."""
     if not ids:
         return 0
     base = min(ids)
+    span = max(ids) - base + 1
+    if span == len(ids):
+        return ((1 << span) - 1) << base
     mask = 0
     for rid in ids:
         mask |= 1 << (rid - base)

@@ -741,6 +741,18 @@ class SatSolver:
             return []
         return self._expand_proof(*self._final)
 
+    def propagate(self) -> bool:
+        """Between solves: close the level-0 assignment (``assignment``, ``level0_value``)
+        under propagation, callbacks aside (they run in the next ``solve``). False when
+        that proves the formula unsatisfiable."""
+        if self._ok:
+            self._backtrack(0)
+            confl = self._propagate()
+            if confl >= 0:  # at level 0: unsatisfiable, with its proof kept for core()
+                self._set_unsat(confl, self._lits[confl] if self._kind[confl] <= LEARNT
+                                else self._confl_lits)
+        return self._ok
+
     def level0_value(self, var: int):
         """The value fixed at level 0 (true in every model), or None."""
         ilit = self._internal(var)

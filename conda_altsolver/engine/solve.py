@@ -318,7 +318,8 @@ class _Solve:
                 encoder.add_request(request.index, request.spec, request.request.optional)
             # every objective's variables must exist before the first model is taken
             optimizer = Optimizer(solver, self.objectives(encoder, groups, ranks, remove),
-                                  exclusive=self._name_of_record(encoder))
+                                  exclusive=self._name_of_record(encoder),
+                                  held={"package-count": self._held_names(encoder)})
             late: list = []  # names encoded before the objectives run: their terms in bulk
             encoder.on_activate = late.extend
         with phases("sat"):
@@ -348,6 +349,17 @@ class _Solve:
             return None if rid is None else names[rid]
 
         return name_of
+
+    @staticmethod
+    def _held_names(encoder):
+        """The ``installed`` literals of the names every model installs, for the package
+        count: most solves' counts are proved by them, not by a failing search."""
+        def held() -> set:
+            name_var = encoder.name_var
+            return {name_var[name] for name in encoder.installed_everywhere()
+                    if name in name_var}
+
+        return held
 
     def objectives(self, encoder, groups, ranks, remove: bool):
         """Classic's objective list (``engine-algorithms.md`` §1.2), in order."""
