@@ -265,12 +265,9 @@ class Encoder:
         cands = self._dep_cands.get(dep)
         if cands is not None:
             return all(vals[2 * var] == 2 for var in cands)
-        group = self.groups[dep.name]
-        if not dep.spec.is_name_only:
-            mask = self.pool.dep_mask(dep)
-            group = [rid for rid in group if (mask >> rid) & 1]
         rec_var = self.rec_var
-        return all(rid in rec_var and vals[2 * rec_var[rid]] == 2 for rid in group)
+        return all(rid in rec_var and vals[2 * rec_var[rid]] == 2
+                   for rid in self._group_matches(dep))
 
     def in_reduced(self, rid: int) -> bool:
         if self._reduced is None:
@@ -423,7 +420,15 @@ class Encoder:
     def _dep_candidates(self, dep) -> list:
         if dep.name not in self.groups or dep.spec.is_name_only:
             return self.candidates(dep.spec)
-        group = self._encoded(dep.name)
+        self._encoded(dep.name)
+        return self._group_matches(dep)
+
+    def _group_matches(self, dep) -> list:
+        """The reduced records of ``dep``'s name (one of ``groups``) that it matches, in
+        group order; encodes nothing."""
+        group = self.groups[dep.name]
+        if dep.spec.is_name_only:
+            return group
         mask = self.pool.dep_mask(dep)
         return [rid for rid in group if (mask >> rid) & 1]
 
