@@ -36,8 +36,9 @@ from itertools import accumulate
 
 # 2: the header's info carries feature -> tracking names; 3: the index is a packed table,
 # and equal strings within a block are written once (repodata.py shares them); 4: a large
-# file's blocks may carry their records' best-first order (repodata.py's _add_orders)
-FORMAT_VERSION = 4
+# file's blocks may carry their records' best-first order (repodata.py's _add_orders); 5: a
+# block of well-formed records has a third part in every file (None, or that order)
+FORMAT_VERSION = 5
 PREFIX = (
     f"conda-altsolver repodata cache v{FORMAT_VERSION} "
     f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]} "

@@ -20,8 +20,9 @@ Records follow conda's enrichment (``conda.core.subdir_data.SubdirData._process_
 
 Within a name, records keep file order, ``.conda`` ones first, so answers never depend on
 hashing. The cache holds records as they are in the file (in a large file, equal strings within
-a name stored once, and the name's best-first order beside them): channel, URL and flags are
-applied at materialisation, so one cache serves every caller.
+a name stored once, and the name's best-first order beside them; in any file, a mark on each
+name whose records all have the field types the engine relies on, checked once when parsed):
+channel, URL and flags are applied at materialisation, so one cache serves every caller.
 """
 
 from __future__ import annotations
@@ -46,10 +47,11 @@ REOPEN_ABOVE = 8 << 20
 # counts for a channel the size of conda-forge's and is a few MB at most below this size.
 SHARE_ABOVE = REOPEN_ABOVE
 # From this JSON size (bytes) on, the cache stores each name's best-first order with its block
-# (``_add_orders``), so a warm solve neither keys nor sorts the records it loads nor checks
-# their fields again: a tenth of a conda-forge-sized solve. Working the orders out costs the
-# cold load a sixth more, spent on every record of the file; a small file's solve reads most
-# of its records, so there it would only move that work to a cold load near 2x json.loads.
+# (``_add_orders``), so a warm solve neither keys nor sorts the records it loads: a tenth of a
+# conda-forge-sized solve. Working the orders out costs the cold load a sixth more, spent on
+# every record of the file; a small file's solve reads most of its records, so there it would
+# only move that work to a cold load near 2x json.loads. (Checking the records' fields is
+# cheap enough to do for every file when it is parsed: ``_parse``.)
 ORDER_ABOVE = REOPEN_ABOVE
 #: the parsed info's entry: feature -> names tracking it
 TRACKING_KEY = "_altsolver_tracking"
@@ -216,7 +218,10 @@ class _BlockSource:
 
 
 def parse_repodata(path: str) -> tuple[dict, dict]:
-    """Parse a repodata.json into (info, {name: (conda_entries, tar_entries)}).
+    """Parse a repodata.json into (info, {name: block}), a block being ``(conda_entries,
+    tar_entries)``, or ``(conda_entries, tar_entries, None)`` when every one of its records
+    has the field types the engine relies on (``_FIELD_TYPES``): its reader then skips the
+    materialiser's checks, run here once per record of the file rather than on every read.
 
     ``conda_entries``: ``(fn, record)`` pairs; ``tar_entries``: ``(fn, record, has_twin)``.
     Records above ``record_version`` 1 are already dropped; nothing else is applied.
@@ -231,8 +236,9 @@ def _parse(path: str) -> tuple[dict, dict]:
     info = _read_info(data, path)
     packages = _section(data, "packages", path)
     conda_packages = _section(data, "packages.conda", path)
-    groups: dict[str, tuple[list, list]] = {}
+    groups: dict[str, tuple] = {}
     tracking: list[tuple[str, list]] = []  # (name, [record]) for the records tracking features
+    malformed: set[str] = set()  # names with a record _well_formed refuses
     # the common record (a dict with a string name, no record_version) is read inline; any
     # other goes through _record_name, which drops it or raises naming it
     for fn, record in conda_packages.items():
@@ -250,7 +256,14 @@ def _parse(path: str) -> tuple[dict, dict]:
         if entry is None:
             entry = groups[name] = ([], [])
         entry[0].append((fn, record))
-        if record.get("track_features"):
+        get = record.get  # _well_formed, inline
+        if (type(get("version")) is not str or type(get("build")) is not str
+                or type(get("build_number", 0)) is not int
+                or type(get("depends", _NO_LIST)) is not list
+                or type(get("constrains", _NO_LIST)) is not list
+                or type(get("timestamp")) not in _TIMESTAMP_TYPES):
+            malformed.add(name)
+        if get("track_features"):
             tracking.append((name, [record]))
     for fn, record in packages.items():
         name = record.get("name") if record.__class__ is dict else None
@@ -264,8 +277,18 @@ def _parse(path: str) -> tuple[dict, dict]:
         if entry is None:
             entry = groups[name] = ([], [])
         entry[1].append((fn, record, has_twin))
-        if record.get("track_features"):
+        get = record.get  # _well_formed, inline (a twin too: use_only_tar_bz2 reads it)
+        if (type(get("version")) is not str or type(get("build")) is not str
+                or type(get("build_number", 0)) is not int
+                or type(get("depends", _NO_LIST)) is not list
+                or type(get("constrains", _NO_LIST)) is not list
+                or type(get("timestamp")) not in _TIMESTAMP_TYPES):
+            malformed.add(name)
+        if get("track_features"):
             tracking.append((name, [record]))
+    for name, (conda_entries, tar_entries) in groups.items():
+        if name not in malformed:
+            groups[name] = (conda_entries, tar_entries, None)
     # feature -> sorted names tracking it, kept in the cache header so that a lazy solve
     # learns every tracker of a feature without loading every name
     info[TRACKING_KEY] = {feature: sorted(names)
@@ -286,7 +309,7 @@ def _share_strings(groups: dict) -> None:
     for name, parts in groups.items():
         memo = {name: name}
         share = memo.setdefault
-        for part in parts:
+        for part in parts[:2]:
             for entry in part:  # hot on a cold start: once per record of the channel
                 record = entry[1]
                 record["name"] = name
@@ -301,24 +324,25 @@ def _share_strings(groups: dict) -> None:
 
 
 def _add_orders(groups: dict, info: dict) -> None:
-    """Give each name's block, in place, a third part: the best-first order of the records a
-    default reading materialises (``.conda`` first, then ``.tar.bz2`` without a twin), as
-    ``Pool.group`` would sort them, where that order is certain and the records well formed.
+    """Give each well-formed name's block (one with a third part, ``_parse``), in place, the
+    best-first order of the records a default reading materialises (``.conda`` first, then
+    ``.tar.bz2`` without a twin) as its third part, as ``Pool.group`` would sort them, where
+    that order is certain.
 
     Certain means the records end up with one subdir (so the arch part of classic's key
     ties): ``info``'s, or, without one, their own when they all have the same (a reader's
     argument or the directory's name then replaces it for all of them alike); and no two
-    share version and build (so none is a duplicate the pool would drop). Well formed means
-    each passes the materialiser's checks, which a block with an order then skips. A block
-    with an invalid version, a timestamp that is not a number, or a record of the wrong
-    shape keeps two parts: its reader checks, keys and sorts it, and reports what is wrong,
-    as before."""
+    share version and build (so none is a duplicate the pool would drop). Any other block
+    stays as it is: its reader keys and sorts it (and, for a block of two parts, checks it
+    and reports what is wrong, as before)."""
     one_subdir = bool(info.get("subdir"))
-    for name, (conda_entries, tar_entries) in groups.items():
+    for name, block in groups.items():
+        if len(block) < 3:
+            continue
+        conda_entries, tar_entries = block[0], block[1]
         records = [record for _fn, record in conda_entries]
-        records.extend(record for _fn, record, twin in tar_entries if not twin)
-        if not all(map(_well_formed, records)) or len(
-                {(record["version"], record["build"]) for record in records}) != len(records):
+        records.extend([record for _fn, record, twin in tar_entries if not twin])
+        if len({(record["version"], record["build"]) for record in records}) != len(records):
             continue
         if not one_subdir and len({record.get("subdir") or None for record in records}) > 1:
             continue
@@ -330,8 +354,8 @@ def _add_orders(groups: dict, info: dict) -> None:
 
 
 def _well_formed(record: dict) -> bool:
-    """Whether every field of ``_FIELD_TYPES`` has its type (spelt out: this runs once per
-    record of a large file when its cache is written; the materialiser has it inline)."""
+    """Whether every field of ``_FIELD_TYPES`` has its type (spelt out; ``_parse`` has it
+    inline, since it runs once per record of the file)."""
     get = record.get
     return (type(get("version")) is str and type(get("build")) is str
             and type(get("build_number", 0)) is int and type(get("depends", _NO_LIST)) is list
@@ -419,34 +443,24 @@ class _Materialiser:
         """The block's records, and their best-first order when the cache holds it (a large
         file's block, read the default way: ``_add_orders``)."""
         conda_entries, tar_entries = block[0], block[1]
-        order = block[2] if len(block) > 2 else None
+        checked = len(block) > 2  # its records were checked when parsed (_parse)
+        order = block[2] if checked and not self.use_only_tar_bz2 else None
         if self.use_only_tar_bz2:
             entries = [(fn, record) for fn, record, _twin in tar_entries]
-            order = None
         else:
             entries = list(conda_entries)
             entries.extend((fn, record) for fn, record, twin in tar_entries if not twin)
         common, url_prefix, path = self.common, self.url_prefix, self.path
         records = []
-        if order is None:
-            for fn, record in entries:  # hot: once per record a solve reaches
-                get = record.get  # _well_formed, inline
-                if (type(get("version")) is not str or type(get("build")) is not str
-                        or type(get("build_number", 0)) is not int
-                        or type(get("depends", _NO_LIST)) is not list
-                        or type(get("constrains", _NO_LIST)) is not list
-                        or type(get("timestamp")) not in _TIMESTAMP_TYPES):
-                    _reject(record, fn, path)
-                record.update(common)
-                record["fn"] = fn
-                record["url"] = url_prefix + fn
-                records.append(record)
-        else:  # checked when the cache was written
+        if not checked:  # a name with a malformed record: say which one, if it is read
             for fn, record in entries:
-                record.update(common)
-                record["fn"] = fn
-                record["url"] = url_prefix + fn
-                records.append(record)
+                if not _well_formed(record):
+                    _reject(record, fn, path)
+        for fn, record in entries:  # hot: once per record a solve reaches
+            record.update(common)
+            record["fn"] = fn
+            record["url"] = url_prefix + fn
+            records.append(record)
         if not self.subdir:
             for record in records:
                 if not record.get("subdir"):

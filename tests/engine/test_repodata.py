@@ -219,6 +219,29 @@ def test_malformed_record_raises_when_materialised(tmp_path, load, bad, reason):
         repo.get("a")
 
 
+def test_malformed_twin_raises_only_where_it_is_read(tmp_path, load):
+    """A .tar.bz2 whose .conda twin shadows it is read only with ``use_only_tar_bz2``: a
+    default reading never meets it, that reading must refuse it (the check that lets a
+    reader skip a name's records covers twins too)."""
+    conda = {"a-1.0-0.conda": record("a")}
+    packages = {"a-1.0-0.tar.bz2": {**record("a"), "depends": "zlib"}}
+    path = write_repodata(tmp_path / "default", packages, conda)
+    assert [r["fn"] for r in load(path).get("a")] == ["a-1.0-0.conda"]
+    path = write_repodata(tmp_path / "tar-only", packages, conda)
+    with pytest.raises(RepodataError, match="'depends' is not a list"):
+        load(path, use_only_tar_bz2=True).get("a")
+
+
+def test_parse_marks_the_names_whose_records_are_well_formed(tmp_path):
+    path = write_repodata(tmp_path, {"a-1-0.tar.bz2": {**record("a"), "build_number": "0"},
+                                     "a-2-0.tar.bz2": record("a", "2"),
+                                     "b-1-0.tar.bz2": record("b")},
+                          {"c-1-0.conda": record("c")})
+    _info, groups = repodata.parse_repodata(str(path))
+    assert len(groups["a"]) == 2  # no mark: its reader checks each record
+    assert groups["b"][2:] == groups["c"][2:] == (None,)
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(RepodataError, match="cannot read"):
         load_repodata(tmp_path / "nope.json", "chan")
