@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from operator import itemgetter
 
-from .version import parse_version
+from .version import cached_version, parse_version
 
 #: classic's MAX_CHANNEL_PRIORITY: priorities are capped one below it.
 MAX_CHANNEL_PRIORITY = 10000
@@ -122,6 +122,37 @@ def make_group_keys(policy: Policy):
                 append((valid, version, -priority, build_number, noarch, timestamp, build))
             else:
                 append((valid, -priority, version, build_number, noarch, timestamp, build))
+        return out
+
+    return keys
+
+
+def make_one_channel_keys(policy: Policy):
+    """Return ``keys(records) -> list`` for records of one channel: keys that sort them as
+    ``make_group_keys``' do (same order, same ties), without the parts one channel makes
+    equal (its validity and rank): (version, build number, arch over noarch, timestamp,
+    build), no timestamp when timestamps are ignored. The pool sorts most names with these:
+    a name seldom spans channels."""
+    ignore_timestamps = policy.ignore_timestamps
+    known = cached_version
+
+    def keys(records) -> list:
+        out = []
+        append = out.append
+        for record in records:
+            get = record.get
+            text = get("version") or ""
+            version = known(text)
+            if version is None:
+                version = parse_version(text)
+            noarch = -1 if get("subdir") == "noarch" else 0
+            if ignore_timestamps:
+                append((version, get("build_number") or 0, noarch, get("build") or ""))
+                continue
+            timestamp = get("timestamp") or 0
+            if timestamp > _MAX_SECONDS:
+                timestamp /= 1000
+            append((version, get("build_number") or 0, noarch, timestamp, get("build") or ""))
         return out
 
     return keys

@@ -25,7 +25,7 @@ from itertools import compress, repeat
 from operator import attrgetter, itemgetter, lt
 
 from .errors import InvalidSpec, InvalidVersion
-from .policy import make_group_keys
+from .policy import make_group_keys, make_one_channel_keys
 from .record_check import invalid_record
 from .repo import split_features
 from .spec import merge_specs, parse_spec
@@ -69,6 +69,7 @@ class Pool:
         self.repos = list(repos)
         self.policy = policy
         self.group_keys = make_group_keys(policy)
+        self.one_channel_keys = make_one_channel_keys(policy)
         self.records: list[dict] = []
         self.names: list[str] = []
         self._groups: dict[str, tuple] = {}
@@ -128,15 +129,16 @@ class Pool:
             return ids
         found, order = self._found(name)
         try:
+            channels = set(_column(found, "channel"))
             if order is None:
                 if not _distinct(found):
                     found = _unique(found)
-                keys = self.group_keys(found)
+                group_keys = self.one_channel_keys if len(channels) == 1 else self.group_keys
+                keys = group_keys(found)
                 # best first, equal keys in load order (a stable sort, reversed)
                 order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
             if any(map(_UNMANAGEABLE.__contains__, _column(found, "package_type"))):  # rare
                 order = [i for i in order if found[i].get("package_type") in _UNMANAGEABLE]
-            channels = set(_column(found, "channel"))
             loaded = self._add_group(found, name)
         except (ValueError, TypeError, AttributeError, OverflowError) as exc:
             culprit = invalid_record(found)

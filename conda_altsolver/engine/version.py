@@ -290,6 +290,11 @@ def version_key(text: str, _keys=_KEYS, _components=_COMPONENTS) -> tuple:
     return key
 
 
+#: the ``Version`` parsed from a text before, or None (a string key; an unhashable one raises
+#: ``TypeError``): ``parse_version``'s cache hit, without a call per text
+cached_version = _VERSIONS.get
+
+
 def parse_version(text) -> Version:
     """The ``Version`` of ``text`` (cached); raises ``InvalidVersion`` naming the text."""
     try:

@@ -16,7 +16,11 @@ import pytest
 
 from conda_altsolver.engine import Policy, SpecRequest, solve
 from conda_altsolver.engine.errors import InvalidRecord
-from conda_altsolver.engine.policy import make_group_keys, one_channel_order
+from conda_altsolver.engine.policy import (
+    make_group_keys,
+    make_one_channel_keys,
+    one_channel_order,
+)
 from conda_altsolver.engine.pool import Pool
 from conda_altsolver.engine import repodata
 from conda_altsolver.engine.repodata import load_repodata
@@ -65,6 +69,33 @@ def test_one_channel_order_is_the_order_of_classics_key(seed):
     if rnd.random() < 0.3:
         records.append(dict(rnd.choice(records)))  # an equal key: positions decide
     assert one_channel_order(records) == sorted_by_the_pools_keys(records)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("seed", range(30))
+def test_one_channel_keys_sort_as_classics_key(seed, policy):
+    """The pool sorts a name whose records share a channel with ``make_one_channel_keys``:
+    the same order as the full key's, ties included (a channel missing from the order, a
+    channel past the priority cap, noarch and arch records, equal keys)."""
+    rnd = random.Random(seed)
+    channel = rnd.choice(["one", "two", "elsewhere"])
+    records = []
+    for index in range(rnd.randint(1, 25)):
+        record = {"name": "a", "version": rnd.choice(VERSIONS), "build": rnd.choice("ab"),
+                  "build_number": rnd.randint(0, 2), "channel": channel,
+                  "subdir": rnd.choice(["noarch", "linux-64"])}
+        stamp = timestamp(rnd)
+        if stamp is not None or rnd.random() < 0.5:
+            record["timestamp"] = stamp
+        records.append(record)
+    if rnd.random() < 0.3:
+        records.append(dict(rnd.choice(records)))
+
+    def order(keys):
+        keys = keys(records)
+        return sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
+
+    assert order(make_one_channel_keys(policy)) == order(make_group_keys(policy))
 
 
 @pytest.mark.parametrize("seed", range(200))
