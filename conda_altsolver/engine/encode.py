@@ -26,6 +26,8 @@ variables best first), so that the first model follows classic's preferences.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 #: an optional dependency forbids non-matching records one by one up to this many (binary
 #: clauses propagate early); beyond it, one clause "¬rec ∨ ¬installed(n) ∨ matching..."
 _BINARY_CONSTRAINS_LIMIT = 64
@@ -58,6 +60,8 @@ class Encoder:
         self.groups = groups
         self.order_key = order_key
         self.virtual_clauses = virtual_clauses
+        # whether a dependency is one "requires" clause over its reduced candidates
+        self._is_plain = attrgetter("required" if virtual_clauses else "clause")
         self.eager = eager
         self.free_features = free_features
         self.clauses_of = clauses_of
@@ -369,11 +373,6 @@ class Encoder:
         if implications:  # eager encodings only, which are searched without the brancher
             self.solver.add_implied_group(var, implications, _Requires(rid, implying))
 
-    def _is_plain(self, dep) -> bool:
-        """A dependency that is one "requires" clause over its reduced candidates."""
-        if dep.name.startswith("__") and not self.virtual_clauses:
-            return False
-        return dep.feature is None and not dep.optional
 
     def _add_other_dep(self, rid: int, var: int, dep) -> None:
         """What a dependency that is not plain adds: nothing for a virtual package (classic

@@ -44,7 +44,8 @@ class Dep:
     their clause takes every tracker of ``f`` (classic's ``push_MatchSpec`` "simple" path).
     """
 
-    __slots__ = ("text", "spec", "name", "plain", "optional", "feature", "mask", "found", "pulls")
+    __slots__ = ("text", "spec", "name", "plain", "optional", "feature", "mask", "found", "pulls",
+                 "required", "clause")
 
     def __init__(self, spec, text: str, optional: bool, feature: str | None = None):
         self.spec = spec
@@ -53,6 +54,10 @@ class Dep:
         self.plain = _plain_name(name)  # an exact name: its matches never change
         self.optional = optional
         self.feature = feature
+        # a record needs a match (not a constrains, not a feature's tracker); and gets the
+        # clause saying so, which classic gives no dependency on a virtual package (__x)
+        self.required = required = feature is None and not optional
+        self.clause = required and not name.startswith("__")
         # whether the reduction's last walk follows it (classic's does not follow features)
         self.pulls = feature is None and "track_features" not in spec.components
         self.mask = None  # the pool's match bitset, once computed (plain names only)
