@@ -449,7 +449,7 @@ class _Materialiser:
             entries = [(fn, record) for fn, record, _twin in tar_entries]
         else:
             entries = list(conda_entries)
-            entries.extend((fn, record) for fn, record, twin in tar_entries if not twin)
+            entries.extend([(fn, record) for fn, record, twin in tar_entries if not twin])
         common, url_prefix, path = self.common, self.url_prefix, self.path
         records = []
         if not checked:  # a name with a malformed record: say which one, if it is read
