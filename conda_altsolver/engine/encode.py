@@ -373,7 +373,6 @@ class Encoder:
         if implications:  # eager encodings only, which are searched without the brancher
             self.solver.add_implied_group(var, implications, _Requires(rid, implying))
 
-
     def _add_other_dep(self, rid: int, var: int, dep) -> None:
         """What a dependency that is not plain adds: nothing for a virtual package (classic
         enforces those only through the reduction), a feature's or a constrains' clauses."""
