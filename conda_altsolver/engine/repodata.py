@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+from itertools import chain
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -256,14 +257,7 @@ def _parse(path: str) -> tuple[dict, dict]:
         if entry is None:
             entry = groups[name] = ([], [])
         entry[0].append((fn, record))
-        get = record.get  # _well_formed, inline
-        if (type(get("version")) is not str or type(get("build")) is not str
-                or type(get("build_number", 0)) is not int
-                or type(get("depends", _NO_LIST)) is not list
-                or type(get("constrains", _NO_LIST)) is not list
-                or type(get("timestamp")) not in _TIMESTAMP_TYPES):
-            malformed.add(name)
-        if get("track_features"):
+        if record.get("track_features"):
             tracking.append((name, [record]))
     for fn, record in packages.items():
         name = record.get("name") if record.__class__ is dict else None
@@ -277,15 +271,19 @@ def _parse(path: str) -> tuple[dict, dict]:
         if entry is None:
             entry = groups[name] = ([], [])
         entry[1].append((fn, record, has_twin))
-        get = record.get  # _well_formed, inline (a twin too: use_only_tar_bz2 reads it)
+        if record.get("track_features"):
+            tracking.append((name, [record]))
+    # every record read above is a dict with a string name (the others raised); a twin is
+    # checked too, since use_only_tar_bz2 reads it, and so is a record_version 2 one, which
+    # costs its name the mark at worst (_well_formed, inline: once per record of the file)
+    for record in chain(conda_packages.values(), packages.values()):
+        get = record.get
         if (type(get("version")) is not str or type(get("build")) is not str
                 or type(get("build_number", 0)) is not int
                 or type(get("depends", _NO_LIST)) is not list
                 or type(get("constrains", _NO_LIST)) is not list
                 or type(get("timestamp")) not in _TIMESTAMP_TYPES):
-            malformed.add(name)
-        if get("track_features"):
-            tracking.append((name, [record]))
+            malformed.add(get("name"))
     for name, (conda_entries, tar_entries) in groups.items():
         if name not in malformed:
             groups[name] = (conda_entries, tar_entries, None)
