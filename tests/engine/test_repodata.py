@@ -221,7 +221,7 @@ def test_malformed_record_raises_when_materialised(tmp_path, load, bad, reason):
 
 def test_malformed_twin_raises_only_where_it_is_read(tmp_path, load):
     """A .tar.bz2 whose .conda twin shadows it is read only with ``use_only_tar_bz2``: a
-    default reading never meets it, that reading must refuse it (the check that lets a
+    default reading never meets it; that reading must refuse it (the check that lets a
     reader skip a name's records covers twins too)."""
     conda = {"a-1.0-0.conda": record("a")}
     packages = {"a-1.0-0.tar.bz2": {**record("a"), "depends": "zlib"}}
