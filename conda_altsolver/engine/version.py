@@ -244,10 +244,9 @@ _VERSIONS: dict[str, Version] = {}
 _valid = _VALID_CHARS.fullmatch
 # valid characters but no epoch, no local part and no trailing '_'
 _plain = re.compile(r"[*._0-9a-z]*[*.0-9a-z]").fullmatch
-_ENDS = (_END, _END)
 
 
-def version_key(text: str, _keys=_KEYS, _components=_COMPONENTS) -> tuple:
+def version_key(text: str, _keys=_KEYS) -> tuple:
     """The order key of a version text as a plain tuple (cached): what ``Version`` is made
     of, without the object. Raises ``InvalidVersion`` naming the text."""
     key = _keys.get(text)
@@ -264,23 +263,10 @@ def version_key(text: str, _keys=_KEYS, _components=_COMPONENTS) -> tuple:
         if _plain(norm) is None:
             key = _build_key(text)
         else:
-            # the common case, inlined: epoch 0, no local part, no trailing '_'
+            # the common case: epoch 0, no local part, no trailing '_'
             built = [0]
-            zeros = 0
-            for component in norm.replace("_", ".").split("."):
-                entry = _components.get(component) or _component(component)
-                if entry is None:
-                    raise InvalidVersion(f"invalid version {text!r}: empty version component")
-                tag = entry[1]
-                if tag is None:
-                    zeros += 1
-                elif zeros:
-                    built += (tag, zeros if tag == 0 else -zeros)
-                    built += entry[2]
-                    zeros = 0
-                else:
-                    built += entry[3]
-            built += _ENDS  # end of the release part, and the empty local part
+            _key_of(norm.replace("_", ".").split("."), built, text)
+            built.append(_END)  # the empty local part
             key = tuple(built)
     except InvalidVersion:
         raise
