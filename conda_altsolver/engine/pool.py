@@ -548,7 +548,7 @@ class Pool:
         version the version spec ``version`` matches."""
         versions, distinct, keys, cuts = self._group_versions_of(name, ids)
         key_test = version.key_test
-        bounds = getattr(key_test, "bounds", None)
+        bounds = version.bounds
         if bounds is not None and keys is not None:
             # the keys are sorted: the ones passing are a run of them, found by bisection
             start, stop = _span(keys, bounds)
@@ -558,7 +558,7 @@ class Pool:
                 return ids[bisect_right(cuts, -stop):bisect_right(cuts, -start)]
             ok = distinct if start == 0 and stop == len(keys) else set(distinct[start:stop])
         elif key_test is not None and keys is not None:
-            excluded = getattr(key_test, "excluded", None)
+            excluded = version.excluded
             if excluded is not None:  # "!=v": every key but a run equal to v's
                 start, stop = bisect_left(keys, excluded), bisect_right(keys, excluded)
                 if cuts is not None:

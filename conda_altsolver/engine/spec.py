@@ -1014,17 +1014,17 @@ def _plain_spec(text: str) -> MatchSpec | None:
         if shape is not None:
             name_matcher = _PLAIN_NAMES.get(head)
             if name_matcher is None and _NAME_OK.fullmatch(head) is not None:
-                name_matcher = _PLAIN_NAMES[head] = LowerGlobMatch(head)
+                name_matcher = _PLAIN_NAMES[head] = _plain_name_matcher(head)
             if name_matcher is not None:
                 return _versioned_spec(text, name_matcher, *shape)
     plain = _PLAIN_SPEC.fullmatch(text)
     if plain is None:
         return None
-    name, compared, quoted, version, build = plain.groups()
+    name, compared, quoted, bare, build = plain.groups()
     name_matcher = _PLAIN_NAMES.get(name)
     if name_matcher is None:
-        name_matcher = _PLAIN_NAMES[name] = LowerGlobMatch(name)
-    version = compared or quoted or version
+        name_matcher = _PLAIN_NAMES[name] = _plain_name_matcher(name)
+    version = compared or quoted or bare
     if version is None:
         spec = _NEW_SPEC(MatchSpec)
         spec.text = text
@@ -1052,10 +1052,25 @@ def _plain_spec(text: str) -> MatchSpec | None:
         build_matcher = cache.get(("build", build))
         if build_matcher is None:  # a glob at most: no regex to refuse
             build_matcher = cache[("build", build)] = GlobMatch(build)
-    tail = _plain_tail(version_matcher.spec.spec, build)
+    if bare is not None and "*" not in bare and (build is None or "*" not in build):
+        # a pinned dependency: _plain_tail's steps for a version without a glob (its spec's
+        # own text, printed after "==") and a build without one (after "="); the regex
+        # lets neither have a character to quote
+        tail = "==" + bare if build is None else "==" + bare + "=" + build
+    else:
+        tail = _plain_tail(version_matcher.spec.spec, build)
     if head == name:  # the name ends at the first space: the rest was read on its own
         _PLAIN_RESTS[rest] = (version_matcher, build_matcher, tail)
     return _versioned_spec(text, name_matcher, version_matcher, build_matcher, tail)
+
+
+def _plain_name_matcher(name: str) -> LowerGlobMatch:
+    """``LowerGlobMatch(name)`` of a name the plain regex accepted: lower-case already, and
+    no glob (so no pattern)."""
+    matcher = _NEW_SPEC(LowerGlobMatch)
+    matcher.raw = name
+    matcher._match = None
+    return matcher
 
 
 def _plain_tail(version: str, build: str | None) -> str:

@@ -388,6 +388,8 @@ _NEEDS_TREE = re.compile(r".*[()|,^$]")
 # an operator, not followed by another operator character, then a version without spaces
 _RELATION = re.compile(r"(=|==|!=|<=|>=|<|>|~=)(?![=<>!~])(\S+)")
 _OPERATOR_START = frozenset("=<>!~")
+# a version alone: no operator first, no star, '@', space, '-' or tree character anywhere
+_bare_version = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+!]*").fullmatch
 
 
 def _bad_spec(text, reason):
@@ -451,7 +453,8 @@ class VersionSpec:
     """A version constraint. ``match`` takes a version string or a ``Version``."""
 
     __slots__ = (
-        "spec", "is_exact", "match", "key_test", "_kind", "_arg", "_children", "__weakref__",
+        "spec", "is_exact", "match", "key_test", "bounds", "excluded", "_kind", "_arg",
+        "_children", "__weakref__",
     )  # fmt: skip
 
     def __init__(self, spec: str, is_exact: bool, kind: str, arg, children=()):
@@ -460,15 +463,32 @@ class VersionSpec:
         self._kind = kind
         self._arg = arg
         self._children = children
+        # bounds: the keys the key test passes, as (low, low included, high, high included)
+        # ranges (None: unbounded), all of which a key must be in; ``Pool`` bisects a group's
+        # sorted keys with them instead of testing each key. excluded: the one key a "!=" test
+        # refuses (``Pool`` bisects for its run). None when the test has no such form.
+        self.bounds = self.excluded = None
         # key_test(key) -> bool when the spec depends on the version's order key alone (then
-        # callers holding keys skip the text), else None; match(version) works always.
+        # callers holding keys skip the text), else None; match(version) works always. The
+        # factory sets bounds and excluded.
         self.key_test = _KEY_TESTS[kind](self)
         if kind == "*":
             self.match = _always  # conda does not even parse the version
         elif self.key_test is not None:
-            self.match = _match_by_key(self.key_test, self)
+            self.match = self._match_key
         else:
             self.match = _MATCHERS[kind](self)
+
+    def _match_key(self, v) -> bool:
+        key = _KEYS.get(v)
+        if key is None:
+            try:
+                key = version_key(v)
+            except InvalidVersion:
+                # conda tests child by child and may answer before parsing ('*|>1'): ask
+                # the slow path, which raises or answers as conda would
+                return _MATCHERS[self._kind](self)(v)
+        return self.key_test(key)
 
     @property
     def raw_value(self) -> str:
@@ -505,49 +525,16 @@ def _always(v) -> bool:
     return True
 
 
-def _match_by_key(key_test, spec):
-    keys = _KEYS
-    if hasattr(key_test, "cmp"):
-        return _match_one_comparison(key_test.cmp, spec)
-
-    def match(v):
-        key = keys.get(v)
-        if key is None:
-            try:
-                key = version_key(v)
-            except InvalidVersion:
-                # conda tests child by child and may answer before parsing ('*|>1'): ask
-                # the slow path, which raises or answers as conda would
-                return _MATCHERS[spec._kind](spec)(v)
-        return key_test(key)
-
-    return match
-
-
-def _match_one_comparison(cmp, spec):
-    compare, target = cmp
-    keys = _KEYS
-
-    def match(v):
-        key = keys.get(v)
-        if key is None:
-            try:
-                key = version_key(v)
-            except InvalidVersion:
-                return _MATCHERS[spec._kind](spec)(v)
-        return compare(key, target)
-
-    return match
-
-
-# Each factory builds the test of one kind of spec. They close over plain values (the
-# target's key, a compiled regex) so that a match is one cache lookup and a native tuple
-# comparison or two. _KEY_TESTS give a test of the key, or None when the text is needed;
-# _MATCHERS then give a test of the version (text or Version).
+# Each factory builds the test of one kind of spec: a native tuple comparison (the target
+# key's own method) or a closure over plain values (keys, a compiled regex), so that a match
+# is one cache lookup and a comparison or two. _KEY_TESTS give a test of the key, or None
+# when the text is needed (they set the spec's bounds and excluded); _MATCHERS then give a
+# test of the version (text or Version).
 
 
 def _k_tree(spec):
-    tests = tuple(c.key_test for c in spec._children)
+    children = spec._children
+    tests = tuple(c.key_test for c in children)
     if None in tests:
         return None
     if spec._kind == "|":
@@ -555,34 +542,23 @@ def _k_tree(spec):
             first, second = tests
             return lambda k: first(k) or second(k)
         return lambda k: any(test(k) for test in tests)
-    if len(tests) == 2:
-        first, second = tests
-        if hasattr(first, "cmp") and hasattr(second, "cmp"):
-            # the most common spec of all ('>=1.2,<2.0a0'): two comparisons, no inner calls
-            (cmp1, target1), (cmp2, target2) = first.cmp, second.cmp
-            test = lambda k: cmp1(k, target1) and cmp2(k, target2)  # noqa: E731
-        else:
-            test = lambda k: first(k) and second(k)  # noqa: E731
-    else:
-        test = lambda k: all(child(k) for child in tests)  # noqa: E731
-    bounds = [getattr(child, "bounds", None) for child in tests]
+    bounds = [child.bounds for child in children]
     if None not in bounds:
-        test.bounds = tuple(bound for child in bounds for bound in child)
-    return test
-
-
-def _comparison_test(test, cmp):
-    """Mark a key test that is one comparison (``cmp``: (compare, target)), so that callers
-    can inline it."""
-    if cmp is not None:
-        test.cmp = cmp
-    return test
+        spec.bounds = tuple(bound for child in bounds for bound in child)
+    if len(tests) == 2:
+        # the most common spec of all ('>=1.2,<2.0a0'): two native comparisons
+        first, second = tests
+        return lambda k: first(k) and second(k)
+    return lambda k: all(child(k) for child in tests)
 
 
 def _k_true(spec):
-    test = lambda k: True  # noqa: E731
-    test.bounds = ()
-    return test
+    spec.bounds = ()
+    return _true_for_any
+
+
+def _true_for_any(k) -> bool:
+    return True
 
 
 def _k_none(spec):
@@ -607,25 +583,26 @@ def _k_relation(spec):
             return None
         low, high = bounds
         if op == "=":
-            test = lambda k: low < k < high  # noqa: E731
-            test.bounds = ((low, False, high, False),)
-            return test
+            spec.bounds = ((low, False, high, False),)
+            return lambda k: low < k < high
         return lambda k: not low < k < high
     if op == "~=":
         return _compatible_release_by_key(spec.spec, target)
-    compare = _COMPARE[op]
     target = tuple(target)
-    test = _comparison_test(lambda k: compare(k, target), (compare, target))
     if op in _BOUNDS_OF:
-        test.bounds = (_BOUNDS_OF[op](target),)
+        spec.bounds = (_BOUNDS_OF[op](target),)
     elif op == "!=":
-        test.excluded = target  # the one key it refuses: ``Pool`` bisects for it
-    return test
+        spec.excluded = target
+    # "k >= t" is t's own "t <= k", and so on: a method of the target key, no closure
+    return getattr(target, _MIRRORED[op])
 
 
-#: the keys a comparison lets through, as (low, low included, high, high included); None:
-#: unbounded. A test with ``bounds`` passes exactly the keys inside every one of them
-#: (``Pool`` bisects a group's sorted keys with them instead of testing each key).
+#: a comparison ``k op t`` as the method of ``t`` that computes it
+_MIRRORED = {"==": "__eq__", "!=": "__ne__", "<": "__gt__", "<=": "__ge__", ">": "__lt__",
+             ">=": "__le__"}
+
+
+#: the keys a comparison lets through, as one of ``VersionSpec.bounds``' ranges
 _BOUNDS_OF = {
     "==": lambda t: (t, True, t, True),
     "<": lambda t: (None, False, t, False),
@@ -853,6 +830,10 @@ def _split_tree(text: str):
 
 
 def _build_version_spec(text: str) -> VersionSpec:
+    if _bare_version(text) is not None:
+        # the most common spec of pinned dependencies ('1.2.3', '8d'): what _build_simple
+        # makes of a text with no operator, star, '@', space or tree character
+        return VersionSpec(text, True, "relation", ("==", _version_for_spec(text, text)))
     if ("," in text or "|" in text) and not any(c in text for c in "()^$"):
         node = _split_tree(text)
         if isinstance(node, tuple):
@@ -876,10 +857,9 @@ def parse_version_spec(text) -> VersionSpec:
     """The ``VersionSpec`` of ``text`` (cached); raises ``InvalidSpec`` naming the text."""
     if text.__class__ is VersionSpec:
         return text
-    try:
-        return _SPEC_CACHE[text]
-    except KeyError:
-        pass
+    spec = _SPEC_CACHE.get(text)  # most texts are parsed once: a miss must be cheap
+    if spec is not None:
+        return spec
     if not isinstance(text, str):
         raise _bad_spec(text, "not a string")
     spec = _SPEC_CACHE[text] = _build_version_spec(text)

@@ -288,6 +288,9 @@ PLAIN_FORMS = [
     "x[version='>=1,<2']", "x[version='!=1']", "x[version='1.0']", "x[version='>=1'",
     "x[version=>=1]", "x [version='>=1']", "x[version='>=1'][build=py]", "x[version='>=1|<0']",
     "x[version=\"<2\"]",
+    # pinned dependencies (a version and a build without globs print as they are)
+    "x 1.0 py27_0", "x 1.0+local py_0", "x 1!2.0 0", "x R15B01 0", "x .5 py", "x 1.0_ b",
+    "x 8d", "x 1.0 py.1+2", "x 1.0 1*", "x 1* py", "x +1 0",
 ]
 
 

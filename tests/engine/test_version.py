@@ -287,17 +287,49 @@ def test_version_key_is_the_versions_own_order():
 
 @pytest.mark.parametrize("spec", ["!=1.0", "!=1", "!=2", "!=3", "!=1.0a", "!=0.9"])
 def test_pool_bisects_an_excluded_key_as_the_spec_matches(spec):
-    """A ``!=`` key test names the key it refuses (``excluded``); ``Pool`` bisects a group's
+    """A ``!=`` spec names the key it refuses (``excluded``); ``Pool`` bisects a group's
     sorted keys for its run (``1``, ``1.0`` and ``1.0.0`` are one key) instead of testing
     each: the records kept are the ones the spec matches."""
     from conda_altsolver.engine import Policy, Repo
     from conda_altsolver.engine.pool import Pool
     from conda_altsolver.engine.spec import parse_spec
 
-    assert parse_version_spec(spec).key_test.excluded is not None
+    assert parse_version_spec(spec).excluded is not None
     versions = ["1", "1.0", "1.0.0", "1.0.1", "2", "0.9", "1.0a", "2.0"]
     records = [{"name": "x", "version": v, "build": str(i), "build_number": 0, "depends": [],
                 "subdir": "noarch", "fn": f"x-{v}-{i}.tar.bz2"} for i, v in enumerate(versions)]
     pool = Pool([Repo.from_records(records)], Policy())
     found = {pool.records[rid]["version"] for rid in pool.matches(parse_spec(f"x {spec}"))}
     assert found == {v for v in versions if parse_version_spec(spec).match(v)}
+
+
+BARE_VERSIONS = ["1.0", "8d", "R15B01", "1!2.0", "1.0+local", "0.4.2.dev", "1.0_", "2012j",
+                 "1.1.0post1", "1..0", "1.0+", "+1", ".5", "1_0.1"]
+KEYS_TO_TEST = ["0", "1", "1.0", "1.0.0", "8d", "8e", "1!2", "1.0+local", "1.0_", "0.4.2.dev0",
+                "2012j", "1.1.post1", "0.5"]
+
+
+def _spec_outcome(text: str):
+    """What a version spec of ``text`` is made of and answers, or the error it raises."""
+    from conda_altsolver.engine import version as version_module
+
+    version_module.clear_caches()
+    try:
+        spec = parse_version_spec(text)
+    except (InvalidSpec, InvalidVersion) as exc:
+        return type(exc), str(exc)
+    key_answers = [spec.key_test(version_key(v)) for v in KEYS_TO_TEST] if spec.key_test else None
+    return (spec.spec, spec.is_exact, spec._kind, spec._arg, spec.bounds, spec.excluded,
+            key_answers, [spec.match(v) for v in KEYS_TO_TEST])
+
+
+@pytest.mark.parametrize("text", BARE_VERSIONS)
+def test_a_bare_version_spec_is_what_the_general_path_makes(text, monkeypatch):
+    """A version alone ("1.2.3", the pinned dependency's spec) skips the tree and relation
+    checks: the spec (its parts, bounds, key test and matches) or the error is the same."""
+    from conda_altsolver.engine import version as version_module
+
+    fast = _spec_outcome(text)
+    monkeypatch.setattr(version_module, "_bare_version", lambda text: None)
+    assert _spec_outcome(text) == fast
+    version_module.clear_caches()
