@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from operator import itemgetter
 
-from .version import cached_version, parse_version
+from .version import cached_key, version_key
 
 #: classic's MAX_CHANNEL_PRIORITY: priorities are capped one below it.
 MAX_CHANNEL_PRIORITY = 10000
@@ -104,7 +104,7 @@ def make_group_keys(policy: Policy):
         for record in records:
             get = record.get
             priority = priorities.get(get("channel"), missing)
-            version = parse_version(get("version") or "")
+            version = version_key(get("version") or "")
             build_number = get("build_number") or 0
             noarch = -1 if get("subdir") == "noarch" else 0
             build = get("build") or ""
@@ -134,7 +134,7 @@ def make_one_channel_keys(policy: Policy):
     build), no timestamp when timestamps are ignored. The pool sorts most names with these:
     a name seldom spans channels."""
     ignore_timestamps = policy.ignore_timestamps
-    known = cached_version
+    known = cached_key
 
     def keys(records) -> list:
         out = []
@@ -144,7 +144,7 @@ def make_one_channel_keys(policy: Policy):
             text = get("version") or ""
             version = known(text)
             if version is None:
-                version = parse_version(text)
+                version = version_key(text)
             noarch = -1 if get("subdir") == "noarch" else 0
             if ignore_timestamps:
                 append((version, get("build_number") or 0, noarch, get("build") or ""))

@@ -276,9 +276,9 @@ def version_key(text: str, _keys=_KEYS) -> tuple:
     return key
 
 
-#: the ``Version`` parsed from a text before, or None (a string key; an unhashable one raises
-#: ``TypeError``): ``parse_version``'s cache hit, without a call per text
-cached_version = _VERSIONS.get
+#: the order key of a text keyed before, or None (a string key; an unhashable one raises
+#: ``TypeError``): ``version_key``'s cache hit, without a call per text
+cached_key = _KEYS.get
 
 
 def parse_version(text) -> Version:
