@@ -522,6 +522,7 @@ def _as_text(value) -> str:
 
 
 def _always(v) -> bool:
+    """Any version or key passes ("*")."""
     return True
 
 
@@ -554,11 +555,7 @@ def _k_tree(spec):
 
 def _k_true(spec):
     spec.bounds = ()
-    return _true_for_any
-
-
-def _true_for_any(k) -> bool:
-    return True
+    return _always
 
 
 def _k_none(spec):
