@@ -66,8 +66,10 @@ from conda.models.channel import Channel
 from conda.models.records import PackageRecord
 from conda.models.version import VersionOrder
 
+from .engine import EngineError
 from .engine.repo import Repo, tracking_index
 from .engine.repodata import RepodataError, load_repodata
+from .engine.spec import parse_spec
 from .errors import CONDA_REFUSALS, conda_refusal, first_line, record_error
 from .newer import fields_filter, keep_records
 
@@ -429,13 +431,17 @@ class SolverIndex:
         return list(self._iter_records(name))
 
     def _iter_records(self, name: str):
-        for rec in self._load_name(name):
+        for rec in self.engine_records(name):
             yield rec.record
-        for rec in self._installed_only(name):
-            yield rec.record
+
+    def engine_records(self, name: str):
+        """``records(name)``'s engine records, in the same order, without building their
+        ``PackageRecord``s."""
+        yield from self._load_name(name)
+        yield from self._installed_only(name)
         for rec in self.virtual:
             if rec["name"] == name:
-                yield rec.record
+                yield rec
 
     def sorted_records(self, name: str) -> list[PackageRecord]:
         """``records(name)``, best first by classic's preference (``version_key``)."""
@@ -463,13 +469,19 @@ class SolverIndex:
             return []
         return [rec for rec in self.records(name) if spec.match(rec)]
 
-    def has_match(self, spec: MatchSpec) -> bool:
-        """``bool(find_matches(spec))``, stopping at the first match: a name with hundreds
-        of records then costs one ``PackageRecord``, not hundreds."""
+    def has_match(self, spec: MatchSpec, text: str) -> bool:
+        """``bool(find_matches(spec))``, asked of the engine records with the engine's
+        ``MatchSpec.match`` on ``text`` (``spec`` as the engine's spec string), which the
+        solve matches them with: no ``PackageRecord`` is built (the first records of a name
+        in file order are often old ones, and each costs about 40 us). Where the engine
+        cannot read the text or a record's version, conda matches, record by record."""
         name = spec.get_exact_value("name")
         if not name:
             return False
-        return any(spec.match(rec) for rec in self._iter_records(name))
+        try:
+            return any(map(parse_spec(text).match, self.engine_records(name)))
+        except EngineError:  # a text or record version the engine cannot read
+            return any(spec.match(rec) for rec in self._iter_records(name))
 
     # endregion
 

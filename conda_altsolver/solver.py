@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from logging import getLogger
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from conda.base.constants import REPODATA_FN, DepsModifier, UpdateModifier
 from conda.base.context import context
@@ -262,7 +262,7 @@ class AltSolver(Solver):
         absent = [
             spec
             for spec in plan.specs_map.values()
-            if spec.get_exact_value("name") and not index.has_match(spec)
+            if spec.get_exact_value("name") and not index.has_match(spec, spec_text(spec))
         ]
         if absent:
             raise errors.packages_not_found(absent, self.channels)
@@ -652,8 +652,12 @@ def spec_text(spec: MatchSpec) -> str:
 
 class _RequestedRecords:
     """The requested names' records, as classic's ``get_constrained_packages`` reads its
-    index: built only if it gets that far (it returns early when a request was not installed
-    before or is absent after, as in every new environment), and iterable more than once."""
+    index: read only if it gets that far (it returns early when a request was not installed
+    before or is absent after), and iterable more than once.
+
+    That method reads only ``name`` and ``version``: each record is a ``_NameVersion`` of its
+    engine record, not a ``PackageRecord`` built for it (a request with a version reads
+    every record of its name, hundreds on a large channel, at about 40 us each)."""
 
     def __init__(self, index, names):
         self.index = index
@@ -661,4 +665,12 @@ class _RequestedRecords:
 
     def __iter__(self):
         for name in self.names:
-            yield from self.index.records(name)
+            for rec in self.index.engine_records(name):
+                yield _NameVersion(rec["name"], rec["version"])
+
+
+class _NameVersion(NamedTuple):
+    """What ``get_constrained_packages`` reads of a record."""
+
+    name: str
+    version: str

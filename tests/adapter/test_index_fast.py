@@ -690,16 +690,59 @@ def test_nested_phases_are_charged_their_own_time(monkeypatch):
 # endregion
 
 
-def test_has_match_builds_records_only_until_the_first_match(edge_channel):
+HAS_MATCH_SPECS = [
+    "python", "python 9.*", "nope", "python 2.7.*", "python >=3.10,<3.11", "python=3.11=0",
+    "python[build_number=1]", "python[fn=python-3.11.0-0.conda]", "edge::python 3.11.0",
+    "other::python", f"twin[md5={'2' * 32}]", f"twin[md5={'1' * 32}]",
+    f"onlyconda[sha256={'f' * 64}]", "unicode[license='ünïcode*']", "feats[track_features=mkl]",
+    "feats[track_features=nope]", "legacy-noarch 1.0", "zlib 1.3", "dated", "tz[subdir=noarch]",
+    "tz[subdir=linux-64]",
+]
+
+
+@pytest.mark.parametrize("text", HAS_MATCH_SPECS)
+def test_has_match_is_condas_answer_without_building_records(edge_channel, text):
     from conda.models.match_spec import MatchSpec
 
+    from conda_altsolver.solver import spec_text
+
+    spec = MatchSpec(text)
     index = SolverIndex([edge_channel], (SUBDIR, "noarch"))
-    assert index.has_match(MatchSpec("python"))
-    built = [rec for rec in index._load_name("python") if rec._built is not None]
-    assert len(built) == 1
-    assert not index.has_match(MatchSpec("python 9.*")) and not index.has_match(MatchSpec("nope"))
-    assert index.has_match(MatchSpec("python 2.7.*")) == bool(
-        index.find_matches(MatchSpec("python 2.7.*")))
+    found = index.has_match(spec, spec_text(spec))
+    name = spec.get_exact_value("name")
+    assert not any(type(rec) is index_module.LazyRecordDict and rec._built is not None
+                   for rec in index._load_name(name))
+    assert found == bool(SolverIndex([edge_channel], (SUBDIR, "noarch")).find_matches(spec))
+
+
+def test_has_match_leaves_to_conda_what_the_engine_cannot_read(edge_channel, monkeypatch):
+    from conda.models.match_spec import MatchSpec
+
+    from conda_altsolver.engine import InvalidSpec
+
+    def refuse(text):
+        raise InvalidSpec(text, "refused by the test")
+
+    monkeypatch.setattr(index_module, "parse_spec", refuse)
+    index = SolverIndex([edge_channel], (SUBDIR, "noarch"))
+    assert index.has_match(MatchSpec("python 2.7.*"), "python 2.7.*")
+    assert not index.has_match(MatchSpec("python 9.*"), "python 9.*")
+    assert any(rec._built is not None for rec in index._load_name("python"))  # conda's path
+
+
+def test_requested_records_are_names_and_versions_not_package_records(edge_channel):
+    from conda_altsolver.solver import _RequestedRecords
+
+    names = ["python", "twin", "nope", "zlib", "tz"]
+    index = SolverIndex([edge_channel], (SUBDIR, "noarch"))
+    requested = _RequestedRecords(index, names)
+    seen = [(rec.name, rec.version) for rec in requested]
+    assert seen == [(rec.name, rec.version) for rec in requested]  # iterable again
+    other = SolverIndex([edge_channel], (SUBDIR, "noarch"))
+    assert seen == [(rec.name, rec.version) for name in names for rec in other.records(name)]
+    assert len(seen) == 7
+    assert not any(type(rec) is index_module.LazyRecordDict and rec._built is not None
+                   for name in names for rec in index._load_name(name))
 
 
 @pytest.mark.parametrize("fast", [True, False])
