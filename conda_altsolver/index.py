@@ -63,6 +63,7 @@ from conda.core.subdir_data import SubdirData
 from conda.exceptions import CondaError
 from conda.gateways.repodata import FORMAT_JSON, create_cache_dir
 from conda.models.channel import Channel
+from conda.models.match_spec import MatchSpec
 from conda.models.records import PackageRecord
 from conda.models.version import VersionOrder
 
@@ -75,8 +76,6 @@ from .newer import fields_filter, keep_records
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from conda.models.match_spec import MatchSpec
 
 log = getLogger("conda.altsolver.index")
 
@@ -140,6 +139,25 @@ def channel_key(channel) -> str:
     if isinstance(channel, str):
         channel = Channel(channel)
     return channel.name or channel.canonical_name or ""
+
+
+def spec_text(spec: MatchSpec) -> str:
+    """A conda ``MatchSpec`` as the engine's spec string.
+
+    A pure feature request becomes ``feat@``; a channel is given by the key records carry
+    (``channel_key``); target and optional travel separately.
+    """
+    components = set(spec._match_components) - {"name"}
+    if spec.name == "*" and components == {"track_features"}:
+        features = spec.get_raw_value("track_features")
+        if len(features) == 1:
+            return f"{next(iter(features))}@"
+    channel = spec.get_exact_value("channel")
+    if channel:
+        key = channel_key(channel)
+        if key and key != str(channel):
+            spec = MatchSpec(spec, channel=key)
+    return str(spec)
 
 
 def channel_order(channels: Iterable) -> tuple[str, ...]:
@@ -469,17 +487,17 @@ class SolverIndex:
             return []
         return [rec for rec in self.records(name) if spec.match(rec)]
 
-    def has_match(self, spec: MatchSpec, text: str) -> bool:
+    def has_match(self, spec: MatchSpec) -> bool:
         """``bool(find_matches(spec))``, asked of the engine records with the engine's
-        ``MatchSpec.match`` on ``text`` (``spec`` as the engine's spec string), which the
-        solve matches them with: no ``PackageRecord`` is built (the first records of a name
-        in file order are often old ones, and each costs about 40 us). Where the engine
-        cannot read the text or a record's version, conda matches, record by record."""
+        ``MatchSpec.match`` on ``spec_text(spec)``, as the solve matches them: no
+        ``PackageRecord`` is built (the first records of a name in file order are often old
+        ones, and each costs about 40 us). Where the engine cannot read the text or a
+        record's version, conda matches, record by record."""
         name = spec.get_exact_value("name")
         if not name:
             return False
         try:
-            return any(map(parse_spec(text).match, self.engine_records(name)))
+            return any(map(parse_spec(spec_text(spec)).match, self.engine_records(name)))
         except EngineError:  # a text or record version the engine cannot read
             return any(spec.match(rec) for rec in self._iter_records(name))
 

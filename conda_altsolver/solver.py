@@ -29,7 +29,7 @@ from conda.models.match_spec import MatchSpec
 from conda.reporters import get_spinner
 
 from . import engine, errors
-from .index import SolverIndex, channel_key, to_engine_record
+from .index import SolverIndex, spec_text, to_engine_record
 from .newer import active_policy
 from .notices import alternatives_warning
 from .prefix_graph import PrefixGraph
@@ -262,7 +262,7 @@ class AltSolver(Solver):
         absent = [
             spec
             for spec in plan.specs_map.values()
-            if spec.get_exact_value("name") and not index.has_match(spec, spec_text(spec))
+            if spec.get_exact_value("name") and not index.has_match(spec)
         ]
         if absent:
             raise errors.packages_not_found(absent, self.channels)
@@ -629,25 +629,6 @@ def retry_is_coming(inp: SolveInput) -> bool:
     """
     mods = inp.modifiers
     return mods.should_retry_solve and mods.update_modifier == UpdateModifier.FREEZE_INSTALLED
-
-
-def spec_text(spec: MatchSpec) -> str:
-    """A conda ``MatchSpec`` as the engine's spec string.
-
-    A pure feature request becomes ``feat@``; a channel is given by the key records carry
-    (``index.channel_key``); target and optional travel separately.
-    """
-    components = set(spec._match_components) - {"name"}
-    if spec.name == "*" and components == {"track_features"}:
-        features = spec.get_raw_value("track_features")
-        if len(features) == 1:
-            return f"{next(iter(features))}@"
-    channel = spec.get_exact_value("channel")
-    if channel:
-        key = channel_key(channel)
-        if key and key != str(channel):
-            spec = MatchSpec(spec, channel=key)
-    return str(spec)
 
 
 class _RequestedRecords:
