@@ -19,7 +19,7 @@ from time import perf_counter
 log = getLogger("conda.altsolver.timing")
 
 # engine phases, in the order they are printed, when the engine reports them
-ENGINE_PHASES = ("reduce", "encode", "sat", "optimize", "explain")
+ENGINE_PHASES = ("reduce", "forced", "encode", "sat", "optimize", "explain")
 
 
 class PhaseTimes:

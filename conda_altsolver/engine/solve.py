@@ -2,9 +2,10 @@
 
 ``solve``: parse the requests, check every required spec has a candidate (classic's
 ``verify_specs``), reduce the index (``reduce.py``), rank each name's reduced records
-(``optimize.rank_records``), encode lazily (``encode.py``), find a first model with a brancher
+(``optimize.rank_records``); take the answer the objectives force when they force one
+(``forced.py``); otherwise encode lazily (``encode.py``), find a first model with a brancher
 that follows classic's preferences, then minimise classic's objectives in classic's order
-(``optimize.py``) and return the chosen record dicts.
+(``optimize.py``). Return the chosen record dicts.
 
 ``conflicting_specs``: classic's ``get_conflicting_specs``: none when the reduced index has a
 model; else, over the unreduced pool, the explicit specs are held first and every other spec
@@ -20,6 +21,7 @@ from time import perf_counter
 
 from .encode import Encoder, make_brancher
 from .errors import PackagesNotFound, Unsatisfiable
+from .forced import forced_answer
 from .gcpause import gc_paused
 from .optimize import Optimizer, rank_records, version_terms
 from .policy import Policy
@@ -149,8 +151,8 @@ def _check_reduced(pool: Pool, requests: list, groups: dict) -> None:
 
 
 class _Phases:
-    """Seconds per engine phase (``reduce``, ``encode``, ``sat``, ``optimize``, ``explain``),
-    added into the caller's ``stats`` dict; with no dict, timing is skipped."""
+    """Seconds per engine phase (``reduce``, ``forced``, ``encode``, ``sat``, ``optimize``,
+    ``explain``), added into the caller's ``stats`` dict; with no dict, timing is skipped."""
 
     __slots__ = ("stats",)
 
@@ -180,6 +182,10 @@ def _requested_features(requests: list) -> list:
 
 class _Solve:
     """One call of ``solve``: the pool, the reduced groups, the encoding and the objectives."""
+
+    #: whether an answer the objectives force is taken without the search (``forced.py``);
+    #: tests of the search and the optimizer switch it off
+    forcing = True
 
     def __init__(self, repos, specs, policy: Policy | None, memo: ValidityMemo | None = None):
         self.policy = policy or Policy()
@@ -273,6 +279,13 @@ class _Solve:
             ignore_timestamps = self.policy.ignore_timestamps
             ranks = _PerName(groups, pool.names,
                              lambda ids: rank_records(ids, pool.keys_of(ids), ignore_timestamps))
+        if self.forcing:
+            with phases("forced"):
+                forced = forced_answer(pool, groups, ranks, self.requests)
+            if forced is not None:  # the only optimum: no search, and no alternative to it
+                self.stats = {"solves": 0, "values": self._forced_values(forced, ranks, remove)}
+                return [pool.records[rid] for rid in self._packages(forced)]
+        with phases("encode"):
             solver = SatSolver()
             # the other names are encoded when a record the search tries depends on them
             hot = {request.spec.name for request in self.requests}
@@ -361,8 +374,8 @@ class _Solve:
 
         return held
 
-    def objectives(self, encoder, groups, ranks, remove: bool):
-        """Classic's objective list (``engine-algorithms.md`` §1.2), in order."""
+    def objectives(self, encoder, groups, ranks, remove: bool) -> list:
+        """Classic's objectives: (label, terms), in ``_objective_labels``' order."""
         rec_var = encoder.rec_var
         name_var = encoder.name_var  # the names encoded so far: the others join late
         specr = list(dict.fromkeys(self.specr_names))
@@ -372,24 +385,36 @@ class _Solve:
         requested = version_terms(specr, groups, ranks, rec_var)
         others = version_terms(speca, groups, ranks, rec_var)
 
+        terms = {}  # made in this order (new variables), minimised in _objective_labels'
         if remove:
-            yield "removal", [(-name_var[n], 1) for n in speco]
-        yield "requested-channel", requested[_IC]
-        yield "requested-version", requested[_IV]
-        yield "track-features", [(var, 1) for var in encoder.feature_var.values()]
-        yield "misfeatures", encoder.misfeature_terms()
-        yield "requested-build", requested[_IB]
-        yield "requested-arch", requested[_IA]
+            terms["removal"] = [(-name_var[n], 1) for n in speco]
+        terms["requested-channel"] = requested[_IC]
+        terms["requested-version"] = requested[_IV]
+        terms["track-features"] = [(var, 1) for var in encoder.feature_var.values()]
+        terms["misfeatures"] = encoder.misfeature_terms()
+        terms["requested-build"] = requested[_IB]
+        terms["requested-arch"] = requested[_IA]
         if not remove:
-            yield "optional-installs", [(name_var[n], 1) for n in speco]
-        yield "updates", [(-rec_var[rid], 1) for rid in dict.fromkeys(self.target_rids)]
+            terms["optional-installs"] = [(name_var[n], 1) for n in speco]
+        terms["updates"] = [(-rec_var[rid], 1) for rid in dict.fromkeys(self.target_rids)]
         for label, position in _OTHERS:
-            yield label, others[position]
-        yield "package-count", [(self._count_literal(encoder, n), 1)
-                                for n in self.specm_names if n in name_var]
+            terms[label] = others[position]
+        terms["package-count"] = [(self._count_literal(encoder, n), 1)
+                                  for n in self.specm_names if n in name_var]
         timestamps = dict(others[_IT])
         timestamps.update(requested[_IT])
-        yield "timestamps", list(timestamps.items())
+        terms["timestamps"] = list(timestamps.items())
+        return [(label, terms[label]) for label in _objective_labels(remove)]
+
+    def _forced_values(self, chosen: list, ranks, remove: bool) -> dict:
+        """Every objective's optimum at a forced answer (``forced.py``): zero but for the
+        package count (the names no request names) and the timestamps (their ranks)."""
+        values = dict.fromkeys(_objective_labels(remove), 0)
+        requested = set(self.specr_names)
+        names = self.pool.names
+        values["package-count"] = sum(1 for rid in chosen if names[rid] not in requested)
+        values["timestamps"] = sum(ranks[rid][_IT] for rid in chosen)
+        return values
 
     def _late_terms(self, encoder, optimizer, groups, ranks, names: list) -> None:
         """Names encoded late join the objectives that cover them. They are no request's
@@ -432,6 +457,17 @@ class _Solve:
                              classic=found.classic)
 
 
+def _objective_labels(remove: bool) -> tuple:
+    """Classic's objectives (``engine-algorithms.md`` §1.2), in the order it minimises them."""
+    return (
+        *(("removal",) if remove else ()),
+        "requested-channel", "requested-version", "track-features", "misfeatures",
+        "requested-build", "requested-arch",
+        *(() if remove else ("optional-installs",)),
+        "updates", *(label for label, _ in _OTHERS), "package-count", "timestamps",
+    )
+
+
 #: classic looks for other optimal solutions until it has this many besides its answer
 MAX_ALTERNATIVES = 10
 
@@ -445,11 +481,11 @@ def solve(
 
     Raises ``PackagesNotFound`` when a required spec has no candidate at all and
     ``Unsatisfiable`` when no solution exists. ``memo``: see ``ValidityMemo``. ``stats``,
-    when given, receives the seconds spent per phase (``reduce``, ``encode``, ``sat``,
-    ``optimize``, ``explain``), added to what it holds. ``alternatives``, when given,
-    receives the other solutions as good as the answer by every objective (each a list of
-    record dicts), up to ``MAX_ALTERNATIVES``: what classic's "possible package resolutions"
-    warning shows.
+    when given, receives the seconds spent per phase (``reduce``, ``forced``: looking for
+    an answer the objectives force, ``encode``, ``sat``, ``optimize``, ``explain``), added
+    to what it holds. ``alternatives``, when given, receives the other solutions as good as
+    the answer by every objective (each a list of record dicts), up to
+    ``MAX_ALTERNATIVES``: what classic's "possible package resolutions" warning shows.
     """
     with gc_paused():
         return _Solve(repos, specs, policy, memo).run(remove, _Phases(stats), alternatives)

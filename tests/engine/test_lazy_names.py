@@ -23,6 +23,14 @@ from conda_altsolver.engine.sat import SatSolver
 
 solve_module = importlib.import_module("conda_altsolver.engine.solve")
 
+
+@pytest.fixture(autouse=True)
+def _searched(monkeypatch):
+    """Solves here go through the lazy encoding, even one whose answer the objectives
+    force (``forced.py``, tested in ``test_forced.py``)."""
+    monkeypatch.setattr(solve_module._Solve, "forcing", False)
+
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from random_channels import random_records  # noqa: E402

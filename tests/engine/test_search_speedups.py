@@ -32,6 +32,14 @@ from conda_altsolver.engine.solve import _parse_requests, _requested_features
 # the module, not the ``solve`` function that ``conda_altsolver.engine`` exports by that name
 solve_module = importlib.import_module("conda_altsolver.engine.solve")
 
+
+@pytest.fixture(autouse=True)
+def _searched(monkeypatch):
+    """Solves here go through the search, even one whose answer the objectives
+    force (``forced.py``, tested in ``test_forced.py``)."""
+    monkeypatch.setattr(solve_module._Solve, "forcing", False)
+
+
 # -- the reduction ------------------------------------------------------------------------------
 
 

@@ -397,8 +397,9 @@ def test_stats_receive_seconds_per_phase():
     records = [rec("a 1.0", ["c <2"]), rec("b 1.0", ["c >=2"]), rec("c 1.0"), rec("c 2.0")]
     repos = [Repo.from_records(records)]
     stats = {"reduce": 1.0}
-    solve(repos, [SpecRequest("a")], stats=stats)
-    assert set(stats) == {"reduce", "encode", "sat", "optimize"}
+    ties = [rec("p 1.0", build="b"), rec("p 1.0", build="a")]  # nothing forces one: searched
+    solve([Repo.from_records(ties)], [SpecRequest("p")], stats=stats)
+    assert set(stats) == {"reduce", "forced", "encode", "sat", "optimize"}
     assert stats["reduce"] > 1.0 and all(isinstance(v, float) for v in stats.values())
     failed = {}
     with pytest.raises(Unsatisfiable):
