@@ -57,6 +57,13 @@ class _PerName(dict):
         return self[rid]
 
 
+def _ranks(groups: dict, pool: Pool) -> _PerName:
+    """rid -> its ``rank_records`` tuple among its name's reduced records, per name."""
+    ignore_timestamps = pool.policy.ignore_timestamps
+    return _PerName(groups, pool.names,
+                    lambda ids: rank_records(ids, pool.keys_of(ids), ignore_timestamps))
+
+
 def _positions(groups: dict, pool: Pool) -> _PerName:
     """rid -> its position in its name's reduced group (classic's order), per name."""
     return _PerName(groups, pool.names, lambda ids: {rid: i for i, rid in enumerate(ids)})
@@ -276,9 +283,7 @@ class _Solve:
         _check_reduced(pool, self.requests, groups)
         with phases("encode"):
             self.roles(groups)
-            ignore_timestamps = self.policy.ignore_timestamps
-            ranks = _PerName(groups, pool.names,
-                             lambda ids: rank_records(ids, pool.keys_of(ids), ignore_timestamps))
+            ranks = _ranks(groups, pool)
         if self.forcing:
             with phases("forced"):
                 forced = forced_answer(pool, groups, ranks, self.requests)
@@ -576,6 +581,10 @@ def _model_exists(pool: Pool, requests: list, memo: ValidityMemo | None, phases:
         groups = {}
         for name in sorted({pool.names[rid] for rid in kept}):
             groups[name] = [rid for rid in pool.group(name) if rid in kept_set]
+    with phases("forced"):
+        if forced_answer(pool, groups, _ranks(groups, pool), requests) is not None:
+            return True  # a model of these very clauses (forced.py)
+    with phases("encode"):
         solver = SatSolver()
         hot = {request.spec.name for request in requests}
         encoder = Encoder(solver, pool, groups, _positions(groups, pool).__getitem__, hot=hot)

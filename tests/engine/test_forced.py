@@ -101,16 +101,15 @@ def _compare_seed(seed: int) -> list:
     rnd = random.Random(seed)
     repo = Repo.from_records(_tied_records(rnd))
     forced = []
-    for strict in (True, False):
-        policy = Policy(channel_order=("one", "two"),
-                        channel_priority="strict" if strict else "flexible",
+    for priority in ("strict", "flexible", "disabled"):
+        policy = Policy(channel_order=("one", "two"), channel_priority=priority,
                         ignore_timestamps=rnd.random() < 0.3)
         for _ in range(4):
             specs = _requests(rnd)
             remove = rnd.random() < 0.2
             walked, solves = _answer([repo], specs, policy, True, remove)
             searched, _ = _answer([repo], specs, policy, False, remove)
-            assert walked == searched, (seed, strict, [s.spec for s in specs])
+            assert walked == searched, (seed, priority, [s.spec for s in specs])
             forced.append(solves == 0)
     return forced
 
@@ -125,6 +124,28 @@ def test_the_random_channels_have_forced_answers_and_declined_ones():
     others are searched, both ways)."""
     forced = [taken for seed in range(60) for taken in _compare_seed(seed)]
     assert 0.1 * len(forced) < sum(forced) < 0.9 * len(forced), (sum(forced), len(forced))
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_the_conflict_check_takes_a_forced_answer_as_a_model(monkeypatch, seed):
+    """Classic's first conflict check (``_model_exists``): a model the walk finds, or
+    else the search's verdict; the same verdict as the search alone."""
+    rnd = random.Random(seed)
+    repo = Repo.from_records(_tied_records(rnd))
+    policy = Policy(channel_order=("one", "two"), channel_priority=rnd.choice(
+        ["strict", "flexible"]))
+    for _ in range(6):
+        specs = _requests(rnd)
+        verdicts = []
+        for walking in (True, False):
+            with monkeypatch.context() as patch:
+                if not walking:
+                    patch.setattr(solve_module, "forced_answer", lambda *args: None)
+                pool = solve_module.Pool([repo], policy)
+                requests = solve_module._parse_requests(pool, specs)
+                verdicts.append(bool(solve_module._model_exists(
+                    pool, requests, None, solve_module._Phases(None))))
+        assert verdicts[0] == verdicts[1], (seed, [s.spec for s in specs])
 
 
 def _walk(records, specs, policy=None):

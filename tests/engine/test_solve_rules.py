@@ -407,7 +407,13 @@ def test_stats_receive_seconds_per_phase():
     assert "explain" in failed and "optimize" not in failed
     checked = {}
     assert conflicting_specs(repos, ["a", "b"], stats=checked) == ["b"]
-    assert set(checked) == {"reduce", "encode", "sat", "explain"}
+    assert set(checked) == {"reduce", "encode", "forced", "sat", "explain"}
+    forced = {}  # a model the walk finds: no search
+    assert conflicting_specs(repos, ["a"], stats=forced) == []
+    assert set(forced) == {"reduce", "encode", "forced"}
+    searched = {}  # ties the walk cannot settle: the search finds a model
+    assert conflicting_specs([Repo.from_records(ties)], ["p"], stats=searched) == []
+    assert set(searched) == {"reduce", "encode", "forced", "sat"}
 
 
 def test_deterministic_choice_between_exact_ties():
